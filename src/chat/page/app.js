@@ -1,0 +1,231 @@
+// The chat page's client. It talks only to the function app: `negotiate` (through the official
+// @microsoft/signalr client, which then connects to the SignalR Service URL the function returns),
+// `sendMessage`, `addToGroup` and `removeFromGroup`. The page is served by the `chatPage` function,
+// whose <base href> points at this folder, so the API lives one level up.
+(function () {
+  'use strict';
+
+  const apiBase = new URL('..', document.baseURI).pathname.replace(/\/$/, '');
+  const $ = (id) => document.getElementById(id);
+  const state = { user: '', connection: null, groups: new Set() };
+
+  function setStatus(kind, text) {
+    $('status').className = 'status ' + kind;
+    $('status-text').textContent = text;
+    $('send').disabled = kind !== 'connected';
+    $('join-group').disabled = kind !== 'connected';
+  }
+
+  // Calls one of the app's functions. The caller's user id travels in `x-user-id`; the function app honours
+  // it only when SignalRAllowClientUserId is true (local development). Behind App Service authentication the
+  // platform's x-ms-client-principal-id wins and this header must match it.
+  async function callFunction(name, body) {
+    const response = await fetch(apiBase + '/' + name, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-id': state.user },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      let message = response.status + ' ' + response.statusText;
+      try {
+        const payload = await response.json();
+        if (payload && payload.error && payload.error.message) message = payload.error.message;
+      } catch (_) { /* not JSON: keep the status line */ }
+      throw new Error(message);
+    }
+  }
+
+  function formatTime(value) {
+    const date = value ? new Date(value) : new Date();
+    return isNaN(date.getTime()) ? '' : date.toLocaleTimeString();
+  }
+
+  function addMessage(message) {
+    const item = document.createElement('li');
+    if (message.sender === state.user) item.classList.add('mine');
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    const sender = document.createElement('span');
+    sender.className = 'sender';
+    sender.textContent = message.sender || 'anonymous';
+    meta.appendChild(sender);
+    meta.appendChild(document.createTextNode(' · ' + formatTime(message.sentAt)));
+    if (message.to && message.to.kind !== 'all') {
+      const scope = document.createElement('span');
+      scope.className = 'scope';
+      scope.textContent = message.to.kind === 'user' ? 'to ' + message.to.name : 'in ' + message.to.name;
+      meta.appendChild(scope);
+    }
+    const text = document.createElement('div');
+    text.className = 'text';
+    text.textContent = String(message.text == null ? '' : message.text);
+    item.appendChild(meta);
+    item.appendChild(text);
+    appendItem(item);
+  }
+
+  function addSystemLine(text) {
+    const item = document.createElement('li');
+    item.className = 'system';
+    item.textContent = formatTime() + ' ' + text;
+    appendItem(item);
+  }
+
+  function appendItem(item) {
+    const list = $('messages');
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function renderGroups() {
+    // Group membership is kept by the service per user, so it survives a reload: remember it for the UI too.
+    sessionStorage.setItem('chat-groups', JSON.stringify([...state.groups]));
+    const list = $('groups');
+    list.textContent = '';
+    for (const group of [...state.groups].sort()) {
+      const item = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = group;
+      const leave = document.createElement('button');
+      leave.className = 'secondary';
+      leave.textContent = 'Leave';
+      leave.dataset.group = group;
+      leave.addEventListener('click', () => leaveGroup(group));
+      item.appendChild(name);
+      item.appendChild(leave);
+      list.appendChild(item);
+    }
+  }
+
+  function showError(id, error) {
+    const element = $(id);
+    element.textContent = error ? String(error.message || error) : '';
+    element.hidden = !error;
+  }
+
+  async function joinGroup(group) {
+    try {
+      await callFunction('addToGroup', { groupName: group, userId: state.user });
+      state.groups.add(group);
+      renderGroups();
+      addSystemLine('You joined ' + group);
+      showError('send-error', null);
+    } catch (error) {
+      showError('send-error', error);
+    }
+  }
+
+  async function leaveGroup(group) {
+    try {
+      await callFunction('removeFromGroup', { groupName: group, userId: state.user });
+      state.groups.delete(group);
+      renderGroups();
+      addSystemLine('You left ' + group);
+      showError('send-error', null);
+    } catch (error) {
+      showError('send-error', error);
+    }
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const text = $('text').value.trim();
+    if (!text) return;
+    const kind = $('scope').value;
+    const recipient = $('recipient').value.trim();
+    if (kind !== 'all' && !recipient) {
+      showError('send-error', new Error(kind === 'user' ? 'Enter the user to write to.' : 'Enter the group to write to.'));
+      return;
+    }
+    const payload = { sender: state.user, text, sentAt: new Date().toISOString(), to: { kind, name: kind === 'all' ? '' : recipient } };
+    const message = { target: 'newMessage', arguments: [payload] };
+    if (kind === 'user') message.userId = recipient;
+    if (kind === 'group') message.groupName = recipient;
+    try {
+      await callFunction('sendMessage', message);
+      $('text').value = '';
+      showError('send-error', null);
+      // A direct message does not come back to its sender, so show it here.
+      if (kind === 'user' && recipient !== state.user) addMessage(payload);
+    } catch (error) {
+      showError('send-error', error);
+    }
+  }
+
+  async function connect(user) {
+    state.user = user;
+    const connection = new signalR.HubConnectionBuilder()
+      .withUrl(apiBase + '?userId=' + encodeURIComponent(user), { headers: { 'x-user-id': user } })
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(1000 * 2 ** context.previousRetryCount, 10000) })
+      .configureLogging(signalR.LogLevel.Warning)
+      .build();
+    connection.on('newMessage', addMessage);
+    connection.onreconnecting(() => setStatus('reconnecting', 'Reconnecting…'));
+    connection.onreconnected(() => {
+      setStatus('connected', 'Connected');
+      $('connection-id').textContent = connection.connectionId || '-';
+      addSystemLine('Reconnected');
+    });
+    connection.onclose((error) => {
+      setStatus('disconnected', 'Disconnected');
+      addSystemLine('Disconnected' + (error ? ': ' + error.message : ''));
+      // Automatic reconnect gave up (or the service closed us): keep trying, slowly.
+      setTimeout(() => start(connection), 5000);
+    });
+    state.connection = connection;
+    await start(connection);
+  }
+
+  async function start(connection) {
+    if (connection.state !== signalR.HubConnectionState.Disconnected) return;
+    setStatus('reconnecting', 'Connecting…');
+    try {
+      await connection.start();
+      setStatus('connected', 'Connected');
+      $('connection-id').textContent = connection.connectionId || '-';
+      showError('login-error', null);
+    } catch (error) {
+      setStatus('disconnected', 'Not connected');
+      showError('send-error', error);
+      setTimeout(() => start(connection), 3000);
+    }
+  }
+
+  $('scope').addEventListener('change', () => {
+    const kind = $('scope').value;
+    $('recipient').hidden = kind === 'all';
+    $('recipient').placeholder = kind === 'user' ? 'user name' : 'group name';
+  });
+  $('send-form').addEventListener('submit', send);
+  $('group-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const group = $('group-name').value.trim();
+    if (group) joinGroup(group);
+    $('group-name').value = '';
+  });
+  $('login-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const user = $('name').value.trim();
+    if (!user) return;
+    sessionStorage.setItem('chat-user', user);
+    enter(user);
+  });
+
+  function enter(user) {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem('chat-groups') || '[]');
+      if (Array.isArray(saved)) saved.forEach((group) => state.groups.add(String(group)));
+    } catch (_) { /* ignore a damaged entry */ }
+    renderGroups();
+    $('login').hidden = true;
+    $('chat').hidden = false;
+    $('me').textContent = user;
+    setStatus('disconnected', 'Not connected');
+    connect(user);
+  }
+
+  // A reload keeps the chosen name for this tab, so the page reconnects as the same user.
+  const saved = new URLSearchParams(location.search).get('user') || sessionStorage.getItem('chat-user');
+  if (saved) enter(saved);
+  else setStatus('disconnected', 'Not connected');
+})();
