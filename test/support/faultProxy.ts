@@ -1,0 +1,323 @@
+/**
+ * A fault-injecting reverse proxy for tests: it sits on 127.0.0.1:<free port> in front of a real
+ * HTTP server (the emulator or a recording server) and forwards every request unchanged until a test
+ * switches it into a fault mode. The mode is read per request (not per TCP connection), so keep-alive
+ * sockets that the client under test pools still see every switch.
+ *
+ * Modes:
+ * - `pass`: forward to the upstream and stream its answer back (WebSocket upgrades are piped raw).
+ * - `refuse`: the listening socket is closed, so new connections get ECONNREFUSED; pooled keep-alive
+ *   sockets are destroyed too (a restarted service would drop them). Leaving the mode listens again
+ *   on the same port.
+ * - `reset-before-forward`: the request is read, never forwarded, and the socket is reset (RST):
+ *   the service never saw the call, so a retry is safe.
+ * - `reset-after-forward`: the request is forwarded, the upstream answers, and the client's socket is
+ *   reset instead of getting that answer: the service DID act, which is the case where a retried send
+ *   would be delivered twice.
+ * - `stall`: the request is held without an answer until the client gives up (or the proxy closes).
+ * - `delay`: forwarded after `ms` milliseconds.
+ * - `script`: the next requests are answered from the list (status, headers, body) without reaching
+ *   the upstream; when the list is used up the proxy behaves as `then` (default `pass`).
+ *
+ * Every request is counted in `stats`, with the mode that handled it, so tests can assert exactly how
+ * many attempts a client made and how many reached the service.
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+
+export interface ScriptedResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export type FaultMode =
+  | { kind: 'pass' }
+  | { kind: 'refuse' }
+  | { kind: 'reset-before-forward' }
+  | { kind: 'reset-after-forward' }
+  | { kind: 'stall' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'script'; responses: ScriptedResponse[]; then?: FaultMode };
+
+export type FaultKind = FaultMode['kind'];
+
+export interface ProxiedRequestRecord {
+  method: string;
+  url: string;
+  /** The mode that handled this request. */
+  handledBy: FaultKind;
+  /** True when the request reached the upstream server. */
+  forwarded: boolean;
+}
+
+export interface FaultProxyStats {
+  /** Every request the proxy accepted, in arrival order. */
+  requests: ProxiedRequestRecord[];
+  /** Requests that reached the upstream. */
+  forwarded: number;
+  /** Requests (or, for `refuse`, mode activations) answered with a fault instead of a plain pass. */
+  faultsInjected: number;
+  /** Fault injections per kind. */
+  faultsByKind: Record<string, number>;
+}
+
+export interface FaultProxy {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  readonly stats: FaultProxyStats;
+  /** Switches the mode for the next requests; resolves once the listener state matches it. */
+  setMode(mode: FaultMode): Promise<void>;
+  /** Shorthand for `setMode({kind: 'script', responses, then})`. */
+  script(responses: ScriptedResponse[], then?: FaultMode): Promise<void>;
+  /** Count of requests that reached the upstream and match the predicate. */
+  forwardedMatching(predicate: (r: ProxiedRequestRecord) => boolean): number;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export interface FaultProxyOptions {
+  /** Upstream base URL, e.g. the emulator's `http://127.0.0.1:1234`. */
+  target: string;
+  /** Initial mode (default pass). */
+  mode?: FaultMode;
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const target = new URL(options.target);
+  const upstreamHost = target.hostname;
+  const upstreamPort = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
+  // One keep-alive agent towards the upstream, destroyed on close so jest exits cleanly.
+  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  let mode: FaultMode = options.mode ?? { kind: 'pass' };
+  let scriptQueue: ScriptedResponse[] = mode.kind === 'script' ? [...mode.responses] : [];
+  let closed = false;
+  const sockets = new Set<net.Socket>();
+  const stalled = new Set<http.ServerResponse>();
+  const stats: FaultProxyStats = { requests: [], forwarded: 0, faultsInjected: 0, faultsByKind: {} };
+
+  const countFault = (kind: FaultKind): void => {
+    stats.faultsInjected += 1;
+    stats.faultsByKind[kind] = (stats.faultsByKind[kind] ?? 0) + 1;
+  };
+
+  /** The mode that applies to the next request: a script that ran out falls through to its `then`. */
+  const currentMode = (): FaultMode => {
+    while (mode.kind === 'script' && scriptQueue.length === 0) {
+      mode = mode.then ?? { kind: 'pass' };
+      if (mode.kind === 'script') scriptQueue = [...mode.responses];
+    }
+    return mode;
+  };
+
+  const server = http.createServer();
+  server.keepAliveTimeout = 5_000;
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    // A fault test resets sockets on purpose; their errors are expected, not crashes.
+    socket.on('error', () => undefined);
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  const forward = (
+    req: http.IncomingMessage,
+    body: Buffer,
+    onResponse: (upstream: http.IncomingMessage) => void,
+    onError: () => void,
+  ): void => {
+    const headers = { ...req.headers, host: `${upstreamHost}:${upstreamPort}` };
+    delete headers.connection;
+    const outgoing = http.request({
+      host: upstreamHost,
+      port: upstreamPort,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: upstreamAgent,
+    });
+    outgoing.on('response', onResponse);
+    outgoing.on('error', onError);
+    outgoing.end(body);
+  };
+
+  const passThrough = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void => {
+    forward(
+      req,
+      body,
+      (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+      },
+      () => {
+        // Upstream unreachable: a proxy answers 502, which a client treats like a failed service.
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end('{"error":"fault proxy: upstream unreachable"}');
+      },
+    );
+  };
+
+  const readBody = (req: http.IncomingMessage): Promise<Buffer> =>
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', () => resolve(Buffer.concat(chunks)));
+    });
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const active = currentMode();
+    const record: ProxiedRequestRecord = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      handledBy: active.kind,
+      forwarded: false,
+    };
+    stats.requests.push(record);
+    const markForwarded = (): void => {
+      record.forwarded = true;
+      stats.forwarded += 1;
+    };
+
+    void readBody(req).then((body) => {
+      switch (active.kind) {
+        case 'pass':
+          markForwarded();
+          passThrough(req, res, body);
+          return;
+        case 'refuse':
+          // A request that slipped in while the listener was closing: drop it like a dead server.
+          countFault('refuse');
+          req.socket.resetAndDestroy();
+          return;
+        case 'reset-before-forward':
+          countFault(active.kind);
+          req.socket.resetAndDestroy();
+          return;
+        case 'reset-after-forward':
+          countFault(active.kind);
+          markForwarded();
+          forward(
+            req,
+            body,
+            (upstream) => {
+              upstream.resume();
+              upstream.on('end', () => req.socket.resetAndDestroy());
+            },
+            () => req.socket.resetAndDestroy(),
+          );
+          return;
+        case 'stall':
+          countFault(active.kind);
+          stalled.add(res);
+          res.on('close', () => stalled.delete(res));
+          return;
+        case 'delay': {
+          countFault(active.kind);
+          const timer = setTimeout(() => {
+            if (req.socket.destroyed) return;
+            markForwarded();
+            passThrough(req, res, body);
+          }, active.ms);
+          res.on('close', () => clearTimeout(timer));
+          return;
+        }
+        case 'script': {
+          const next = scriptQueue.shift() as ScriptedResponse;
+          countFault(active.kind);
+          res.writeHead(next.status, { 'content-type': 'application/json', ...(next.headers ?? {}) });
+          res.end(next.body ?? '');
+          return;
+        }
+      }
+    });
+  });
+
+  // WebSocket (and any other) upgrades: pipe raw bytes both ways in pass mode, reset otherwise.
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const active = currentMode();
+    stats.requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', handledBy: active.kind, forwarded: active.kind === 'pass' });
+    if (active.kind !== 'pass') {
+      countFault(active.kind);
+      socket.resetAndDestroy();
+      return;
+    }
+    stats.forwarded += 1;
+    const upstream = net.connect(upstreamPort, upstreamHost, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(lines.join('\r\n') + '\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    sockets.add(upstream);
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      socket.destroy();
+    });
+    upstream.on('error', () => socket.destroy());
+    socket.on('close', () => upstream.destroy());
+  });
+
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+
+  const stopListening = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      // Drop pooled keep-alive and in-flight sockets, as a crashed service would.
+      for (const s of stalled) s.destroy();
+      for (const s of sockets) s.destroy();
+    });
+
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
+  if (mode.kind === 'refuse') await stopListening();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    stats,
+    async setMode(next: FaultMode): Promise<void> {
+      if (closed) throw new Error('fault proxy is closed');
+      const wasRefusing = mode.kind === 'refuse';
+      mode = next;
+      scriptQueue = next.kind === 'script' ? [...next.responses] : [];
+      if (next.kind === 'refuse' && !wasRefusing) {
+        countFault('refuse');
+        await stopListening();
+      } else if (next.kind !== 'refuse' && !server.listening) {
+        await listen(port);
+      }
+      // Held requests are released by a switch: a stalled service that comes back closes them.
+      if (next.kind !== 'stall') for (const s of stalled) s.destroy();
+    },
+    script(responses: ScriptedResponse[], then?: FaultMode): Promise<void> {
+      return this.setMode({ kind: 'script', responses, then });
+    },
+    forwardedMatching(predicate: (r: ProxiedRequestRecord) => boolean): number {
+      return stats.requests.filter((r) => r.forwarded && predicate(r)).length;
+    },
+    resetStats(): void {
+      stats.requests.length = 0;
+      stats.forwarded = 0;
+      stats.faultsInjected = 0;
+      for (const k of Object.keys(stats.faultsByKind)) delete stats.faultsByKind[k];
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await stopListening();
+      upstreamAgent.destroy();
+    },
+  };
+}
