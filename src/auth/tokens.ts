@@ -1,0 +1,156 @@
+/**
+ * Issues the HS256 JWTs Azure SignalR Service accepts: REST-call tokens and client (negotiate) tokens.
+ *
+ * The key is the UTF-8 bytes of the AccessKey string (not base64-decoded). It is turned into a
+ * `KeyObject` once: jsonwebtoken re-imports a string secret on every sign (~40x slower per token).
+ */
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+/** Claim name the service reads the user id from (current SDKs). */
+export const USER_ID_CLAIM = 'asrs.s.uid';
+/** Prefix the SDK gives custom claims whose names collide with registered JWT claims. */
+export const USER_CLAIM_PREFIX = 'asrs.u.';
+/** Registered claim names a caller may not set directly; they are renamed to `asrs.u.<name>`. */
+export const RESERVED_CLAIM_NAMES: ReadonlySet<string> = new Set([
+  'aud', 'exp', 'iat', 'nbf', 'iss', 'actort', 'acr', 'azp', 'c_hash', 'jti', 'nonce',
+]);
+/** The service refuses longer access tokens. */
+export const MAX_TOKEN_LENGTH = 4096;
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+
+export type ClaimValues = Record<string, string | readonly string[]>;
+
+export interface ClientTokenRequest {
+  /** Normally `{clientEndpoint}/client/?hub={hub}`. */
+  audience: string;
+  userId?: string;
+  claims?: ClaimValues;
+  lifetimeSeconds?: number;
+}
+
+export interface TokenIssuerOptions {
+  /** Optional `kid` header (Entra ID access keys carry one). */
+  keyId?: string;
+  /**
+   * REST tokens are reused while they have more than this share of their lifetime left
+   * (0 disables caching). Default 0.9: a 1-hour token is reused for 6 minutes.
+   */
+  restTokenReuseFraction?: number;
+  /** Clock, for tests. Milliseconds since the epoch. */
+  now?: () => number;
+}
+
+export class TokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+function validateLifetime(lifetimeSeconds: number): void {
+  if (!Number.isSafeInteger(lifetimeSeconds) || lifetimeSeconds <= 0) {
+    throw new TokenError(`token lifetime must be a positive whole number of seconds, got ${String(lifetimeSeconds)}`);
+  }
+}
+
+function validateAudience(audience: string): void {
+  if (typeof audience !== 'string' || audience === '') throw new TokenError('token audience must be a non-empty string');
+}
+
+/**
+ * Maps caller claims to token claims: reserved and system (`asrs.s.*`) names are renamed to
+ * `asrs.u.<name>` so a caller can neither override `aud`/`exp` nor spoof the user id; a claim type
+ * given several values becomes a JSON array, one value stays a string, no values is left out.
+ */
+export function mapCustomClaims(claims: ClaimValues | undefined): Record<string, string | string[]> {
+  const mapped: Record<string, string | string[]> = {};
+  if (claims === undefined) return mapped;
+  for (const [name, raw] of Object.entries(claims)) {
+    if (name === '') throw new TokenError('claim names must be non-empty');
+    const values = typeof raw === 'string' ? [raw] : Array.from(raw);
+    for (const value of values) {
+      if (typeof value !== 'string') throw new TokenError(`claim '${name}' values must be strings`);
+    }
+    if (values.length === 0) continue;
+    const isReserved = RESERVED_CLAIM_NAMES.has(name) || name.startsWith('asrs.s.');
+    const target = isReserved ? `${USER_CLAIM_PREFIX}${name}` : name;
+    const previous = mapped[target];
+    const merged = previous === undefined ? values : [...(Array.isArray(previous) ? previous : [previous]), ...values];
+    mapped[target] = merged.length === 1 ? merged[0]! : merged;
+  }
+  return mapped;
+}
+
+interface CachedToken {
+  token: string;
+  reuseUntilMs: number;
+}
+
+/** Upper bound on cached REST audiences (they include user / group ids, so they are unbounded). */
+const MAX_CACHED_AUDIENCES = 1000;
+
+export class TokenIssuer {
+  private readonly key: KeyObject;
+  private readonly header: jwt.JwtHeader;
+  private readonly reuseFraction: number;
+  private readonly now: () => number;
+  private readonly restCache = new Map<string, CachedToken>();
+
+  constructor(accessKey: string, options: TokenIssuerOptions = {}) {
+    if (typeof accessKey !== 'string' || accessKey === '') throw new TokenError('the access key is empty');
+    this.key = createSecretKey(Buffer.from(accessKey, 'utf8'));
+    this.header = options.keyId === undefined ? { alg: 'HS256', typ: 'JWT' } : { alg: 'HS256', typ: 'JWT', kid: options.keyId };
+    const fraction = options.restTokenReuseFraction ?? 0.9;
+    this.reuseFraction = Math.min(Math.max(fraction, 0), 1);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Token for one REST call; `audience` is the request URL without query string. */
+  restToken(audience: string, lifetimeSeconds: number = DEFAULT_TOKEN_LIFETIME_SECONDS): string {
+    validateAudience(audience);
+    validateLifetime(lifetimeSeconds);
+    const nowMs = this.now();
+    const cacheKey = `${lifetimeSeconds}\u0000${audience}`;
+    if (this.reuseFraction < 1) {
+      const cached = this.restCache.get(cacheKey);
+      if (cached !== undefined && cached.reuseUntilMs > nowMs) return cached.token;
+    }
+    const token = this.sign({ aud: audience }, lifetimeSeconds, nowMs);
+    if (this.reuseFraction < 1) {
+      if (this.restCache.size >= MAX_CACHED_AUDIENCES) this.restCache.clear();
+      // Reuse while more than `reuseFraction` of the lifetime remains, so a cached token never arrives nearly expired.
+      const reuseForMs = Math.floor(lifetimeSeconds * 1000 * (1 - this.reuseFraction));
+      this.restCache.set(cacheKey, { token, reuseUntilMs: nowMs + reuseForMs });
+    }
+    return token;
+  }
+
+  /** Token a client presents to the service, carrying the user id and custom claims. */
+  clientToken(request: ClientTokenRequest): string {
+    validateAudience(request.audience);
+    const lifetimeSeconds = request.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+    validateLifetime(lifetimeSeconds);
+    const payload: Record<string, unknown> = { ...mapCustomClaims(request.claims), aud: request.audience };
+    if (request.userId !== undefined && request.userId !== '') {
+      if (typeof request.userId !== 'string') throw new TokenError('userId must be a string');
+      payload[USER_ID_CLAIM] = request.userId;
+    }
+    const token = this.sign(payload, lifetimeSeconds, this.now());
+    if (token.length > MAX_TOKEN_LENGTH) {
+      throw new TokenError(
+        `client access token would be ${token.length} characters, over the service limit of ${MAX_TOKEN_LENGTH}; send fewer or shorter claims`,
+      );
+    }
+    return token;
+  }
+
+  private sign(claims: Record<string, unknown>, lifetimeSeconds: number, nowMs: number): string {
+    const iat = Math.floor(nowMs / 1000);
+    return jwt.sign({ ...claims, iat, nbf: iat, exp: iat + lifetimeSeconds }, this.key, {
+      algorithm: 'HS256',
+      header: this.header,
+      noTimestamp: true,
+    });
+  }
+}

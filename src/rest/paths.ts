@@ -1,0 +1,62 @@
+/**
+ * Validation and encoding of the REST path parameters. Each check throws a `RestArgumentError`
+ * naming the parameter, before any request is made.
+ */
+
+/** Hub names accepted by the service (reference doc / swagger). */
+export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+export const MAX_GROUP_NAME_LENGTH = 1024;
+
+export class RestArgumentError extends Error {
+  readonly parameter: string;
+  constructor(parameter: string, message: string) {
+    super(`${parameter}: ${message}`);
+    this.name = 'RestArgumentError';
+    this.parameter = parameter;
+  }
+}
+
+/** Validates a hub name and lower-cases it, as the SDKs do (the service treats hubs case-insensitively). */
+export function normalizeHub(hub: unknown): string {
+  if (typeof hub !== 'string' || !HUB_NAME_PATTERN.test(hub)) {
+    throw new RestArgumentError(
+      'hub',
+      `invalid hub name ${JSON.stringify(typeof hub === 'string' ? hub.slice(0, 140) : hub)}: must start with a letter and contain only letters, digits and _\`,.[] (at most 128 characters)`,
+    );
+  }
+  return hub.toLowerCase();
+}
+
+export function validateGroup(group: unknown, parameter = 'group'): string {
+  if (typeof group !== 'string' || group.length === 0 || group.length > MAX_GROUP_NAME_LENGTH || group.trim() === '') {
+    throw new RestArgumentError(parameter, `group name must be 1-${MAX_GROUP_NAME_LENGTH} characters and not only whitespace`);
+  }
+  return group;
+}
+
+export function validateId(value: unknown, parameter: 'userId' | 'connectionId'): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new RestArgumentError(parameter, 'must be a non-empty string');
+  }
+  return value;
+}
+
+export function validateExcluded(excluded: readonly string[] | undefined, parameter = 'excluded'): readonly string[] {
+  if (excluded === undefined) return [];
+  if (!Array.isArray(excluded)) throw new RestArgumentError(parameter, 'must be an array of strings');
+  for (const value of excluded) {
+    if (typeof value !== 'string' || value === '') throw new RestArgumentError(parameter, 'entries must be non-empty strings');
+  }
+  return excluded;
+}
+
+/** Percent-encodes one path segment; unlike encodeURI this also encodes `/`, `?`, `#` and `%`. */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** Builds `/api/hubs/{hub}/...` from raw (unencoded) parts. `:send` style action suffixes are passed literally. */
+export function hubPath(hub: string, ...parts: ReadonlyArray<string | { literal: string }>): string {
+  const encoded = parts.map((part) => (typeof part === 'string' ? segment(part) : part.literal));
+  return ['/api/hubs', segment(hub), ...encoded].join('/');
+}
