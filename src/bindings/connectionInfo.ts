@@ -1,0 +1,69 @@
+import type { HttpRequest } from '@azure/functions';
+import { getSignalRService, type SignalRService } from '../service';
+import type { ConnectionInfoSpec, OutputSpec } from './declarations';
+import { SignalRInputError } from './errors';
+import { resolveExpression, type Environment, type ParsedExpression, type ResolutionSource } from './expressions';
+import { claimsFromIdToken } from './idToken';
+
+/** What the connection-info input yields: the body negotiate returns to a SignalR client. */
+export interface SignalRConnectionInfo {
+  url: string;
+  accessToken: string;
+}
+
+export type SignalRServiceFactory = (settingName: string, env: Environment) => SignalRService;
+
+export const defaultServiceFactory: SignalRServiceFactory = (settingName, env) => getSignalRService(settingName, env);
+
+/** Hub names the service accepts (2022-06-01). */
+const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+
+/** Resolves a hub-name expression and checks it; the error blames the caller only if the request supplied it. */
+export async function resolveHubName(expression: ParsedExpression, source: ResolutionSource): Promise<string> {
+  const hub = await resolveExpression(expression, source);
+  if (hub === undefined || hub === '') {
+    throw new SignalRInputError('hubName', `hubName '${expression.source}' resolved to no value`, expression.usesRequest);
+  }
+  if (!HUB_NAME_PATTERN.test(hub)) {
+    throw new SignalRInputError(
+      'hubName',
+      `hub name ${JSON.stringify(hub.slice(0, 140))} is invalid: it must start with a letter and contain only letters, digits and _\`,.[] (at most 128 characters)`,
+      expression.usesRequest,
+    );
+  }
+  return hub;
+}
+
+/**
+ * Resolves one `signalRConnectionInfo` input for this request: `{url, accessToken}` for the hub, with the
+ * user id (if the expression yields one) and the claims copied from the id token.
+ */
+export async function resolveConnectionInfo(
+  spec: ConnectionInfoSpec,
+  source: ResolutionSource,
+  serviceFactory: SignalRServiceFactory = defaultServiceFactory,
+): Promise<SignalRConnectionInfo> {
+  const hub = await resolveHubName(spec.hubName, source);
+  const userId = spec.userId === undefined ? undefined : await resolveExpression(spec.userId, source);
+  const idToken = spec.idToken === undefined ? undefined : await resolveExpression(spec.idToken, source);
+  const claims = claimsFromIdToken(idToken, spec.claimTypeList);
+  const service = serviceFactory(spec.connectionStringSetting, source.env);
+  const options: { userId?: string; claims?: Record<string, string | string[]>; lifetimeSeconds?: number } = {};
+  if (userId !== undefined) options.userId = userId;
+  if (claims !== undefined) options.claims = claims;
+  if (spec.tokenLifetimeSeconds !== undefined) options.lifetimeSeconds = spec.tokenLifetimeSeconds;
+  const info = await service.clientConnectionInfo(hub, options);
+  return { url: info.url, accessToken: info.accessToken };
+}
+
+/** The service and hub a `signalR` output sends to, for this request. */
+export async function resolveOutputTarget(
+  spec: OutputSpec,
+  source: ResolutionSource,
+  serviceFactory: SignalRServiceFactory = defaultServiceFactory,
+): Promise<{ service: SignalRService; hub: string }> {
+  const hub = await resolveHubName(spec.hubName, source);
+  return { service: serviceFactory(spec.connectionStringSetting, source.env), hub };
+}
+
+export type { HttpRequest };

@@ -1,0 +1,17 @@
+/**
+ * In-process SignalR bindings for Azure Functions (v4 Node model): `signalRInput.connectionInfo`,
+ * `signalROutput.signalR` and the `withSignalR` wrapper that runs them. See withSignalR.ts for the design
+ * and for how the same handler moves to the official extension.
+ */
+export { signalRInput, signalROutput, DEFAULT_CONNECTION_STRING_SETTING } from './declarations';
+export type { SignalRConnectionInfoInput, SignalRConnectionInfoOptions, SignalROutput, SignalROutputOptions } from './declarations';
+export { withSignalR, resolveSignalRInputs, flushSignalROutputs } from './withSignalR';
+export type { SignalRAdapterOptions } from './withSignalR';
+export type { SignalRConnectionInfo, SignalRServiceFactory } from './connectionInfo';
+export { normalizeSignalROutput, describeOperation } from './outputItems';
+export type { SignalRMessage, SignalRGroupAction, SignalRGroupActionType, SignalROutputValue, SignalROperation, NormalizedItem } from './outputItems';
+export { SignalROutputValidationError, SignalRSendError, SignalRInputError } from './errors';
+export { parseExpression, resolveExpression } from './expressions';
+export { claimsFromIdToken } from './idToken';
+
+

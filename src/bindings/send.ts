@@ -1,0 +1,47 @@
+import type { CallOptions, SignalRRestApi } from '../rest/restApi';
+import { SignalRSendError } from './errors';
+import { describeOperation, type NormalizedItem, type SignalROperation } from './outputItems';
+
+/** Performs one routed operation with the REST API. */
+export function performOperation(rest: SignalRRestApi, hub: string, op: SignalROperation, options?: CallOptions): Promise<void> {
+  switch (op.kind) {
+    case 'sendToConnection':
+      return rest.sendToConnection(hub, op.connectionId, { target: op.target, arguments: op.arguments }, options);
+    case 'sendToUser':
+      return rest.sendToUser(hub, op.userId, { target: op.target, arguments: op.arguments }, options);
+    case 'sendToGroup':
+      return rest.sendToGroup(hub, op.groupName, { target: op.target, arguments: op.arguments }, undefined, options);
+    case 'broadcast':
+      return rest.broadcast(hub, { target: op.target, arguments: op.arguments }, undefined, options);
+    case 'addConnectionToGroup':
+      return rest.addConnectionToGroup(hub, op.groupName, op.connectionId, options);
+    case 'removeConnectionFromGroup':
+      return rest.removeConnectionFromGroup(hub, op.groupName, op.connectionId, options);
+    case 'removeConnectionFromAllGroups':
+      return rest.removeConnectionFromAllGroups(hub, op.connectionId, options);
+    case 'addUserToGroup':
+      return rest.addUserToGroup(hub, op.userId, op.groupName, undefined, options);
+    case 'removeUserFromGroup':
+      return rest.removeUserFromGroup(hub, op.userId, op.groupName, options);
+    case 'removeUserFromAllGroups':
+      return rest.removeUserFromAllGroups(hub, op.userId, options);
+  }
+}
+
+/**
+ * Sends the items one after another, in array order, waiting for each call to finish before the next.
+ * WHY sequential: the service delivers messages from one REST call in order, but two concurrent calls may
+ * overtake each other, so a handler that sets [join group, send to group] or [msg1, msg2] for one target
+ * would otherwise race. The first failure stops the batch and is reported with the failing item's index
+ * and how many items were sent before it.
+ */
+export async function sendAll(rest: SignalRRestApi, hub: string, items: readonly NormalizedItem[], options?: CallOptions): Promise<void> {
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position];
+    try {
+      await performOperation(rest, hub, item.operation, options);
+    } catch (cause) {
+      throw new SignalRSendError(item.index, describeOperation(item.operation), position, items.length, cause);
+    }
+  }
+}

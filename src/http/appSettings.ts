@@ -1,0 +1,54 @@
+import { ConfigError } from '../config/connectionString';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The app settings the HTTP functions read (besides the connection string, read by the service layer). */
+export interface FunctionAppSettings {
+  /** `SignalRHubName`, default `chat`. */
+  hubName: string;
+  /** `SignalRAllowClientUserId` = `true`: honour a user id the client states about itself (local development). */
+  allowClientUserId: boolean;
+  /** `SignalRTokenLifetimeSeconds`, default 3600: lifetime of the client access token negotiate hands out. */
+  tokenLifetimeSeconds: number;
+}
+
+export const HUB_NAME_SETTING = 'SignalRHubName';
+export const ALLOW_CLIENT_USER_ID_SETTING = 'SignalRAllowClientUserId';
+export const TOKEN_LIFETIME_SETTING = 'SignalRTokenLifetimeSeconds';
+
+export const DEFAULT_HUB_NAME = 'chat';
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+/** A day: longer-lived client tokens only widen the window in which a leaked token works. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 86400;
+
+/** The service's hub-name rule (2022-06-01 REST API). */
+export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
+
+function setting(env: Environment, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Reads and validates the settings; a bad value is a ConfigError naming the setting (answered as HTTP 500). */
+export function readFunctionAppSettings(env: Environment = process.env): FunctionAppSettings {
+  const hubName = setting(env, HUB_NAME_SETTING) ?? DEFAULT_HUB_NAME;
+  if (!HUB_NAME_PATTERN.test(hubName)) {
+    throw new ConfigError(HUB_NAME_SETTING, 'is not a valid hub name (a letter, then up to 127 letters, digits or _`,.[])');
+  }
+
+  const allowRaw = setting(env, ALLOW_CLIENT_USER_ID_SETTING)?.toLowerCase() ?? 'false';
+  if (allowRaw !== 'true' && allowRaw !== 'false') {
+    throw new ConfigError(ALLOW_CLIENT_USER_ID_SETTING, "must be 'true' or 'false'");
+  }
+
+  const lifetimeRaw = setting(env, TOKEN_LIFETIME_SETTING);
+  let tokenLifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS;
+  if (lifetimeRaw !== undefined) {
+    tokenLifetimeSeconds = Number(lifetimeRaw);
+    if (!/^\d+$/.test(lifetimeRaw) || tokenLifetimeSeconds < 1 || tokenLifetimeSeconds > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new ConfigError(TOKEN_LIFETIME_SETTING, `must be a whole number of seconds from 1 to ${MAX_TOKEN_LIFETIME_SECONDS}`);
+    }
+  }
+
+  return { hubName, allowClientUserId: allowRaw === 'true', tokenLifetimeSeconds };
+}

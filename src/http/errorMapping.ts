@@ -1,0 +1,113 @@
+import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ConfigError } from '../config/connectionString';
+import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../rest/errors';
+import { RestArgumentError } from '../rest/paths';
+import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from '../bindings/errors';
+import { ExpressionSyntaxError, MissingAppSettingError } from '../bindings/expressions';
+import { errorResponse, HttpError } from './errors';
+
+/**
+ * Turns any failure into the app's JSON error response, and logs it. The response never carries secrets,
+ * stack traces or the service's raw answer; the log carries the detailed (already secret-free) message.
+ *
+ * | failure                                   | status | code                     |
+ * |-------------------------------------------|--------|--------------------------|
+ * | HttpError (bad request, forbidden, ...)   | its own| its own                  |
+ * | REST argument refused (bad group name...) | 400    | InvalidArgument          |
+ * | service said 404 (no such connection...)  | 404    | SignalRNotFound          |
+ * | service said 413 (message too large)      | 413    | PayloadTooLarge          |
+ * | service answered any other error status   | 502    | SignalRServiceRejected   |
+ * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
+ * | service did not answer in time            | 504    | SignalRServiceTimeout    |
+ * | app setting missing or invalid            | 500    | ConfigurationError       |
+ * | function produced a bad signalR output    | 500    | InvalidSignalROutput     |
+ * | anything else                             | 500    | InternalError            |
+ */
+export function toErrorResponse(error: unknown, context?: InvocationContext): HttpResponseInit {
+  const { response, log } = classify(error, context?.invocationId);
+  if (context !== undefined) {
+    const status = response.status ?? 500;
+    const line = `${context.functionName || 'function'}: HTTP ${status}: ${log}`;
+    if (status >= 500) context.error(line);
+    else context.warn(line);
+  }
+  return response;
+}
+
+interface Classified {
+  response: HttpResponseInit;
+  /** Detailed, secret-free text for the function log. */
+  log: string;
+}
+
+function classify(error: unknown, invocationId: string | undefined): Classified {
+  if (error instanceof HttpError) return { response: error.toResponse(), log: error.message };
+
+  if (error instanceof SignalRSendError) {
+    const inner = classifyRestFailure(error.cause, error.index === undefined ? undefined : `[${error.index}]`);
+    if (inner !== undefined) return { response: inner, log: error.message };
+    return internal(error, invocationId);
+  }
+
+  const rest = classifyRestFailure(error, undefined);
+  if (rest !== undefined) return { response: rest, log: error instanceof Error ? error.message : String(error) };
+
+  if (error instanceof ConfigError) {
+    const key = error.key === undefined ? '' : ` (connection string key '${error.key}')`;
+    return {
+      response: errorResponse(500, 'ConfigurationError', `app setting '${error.setting}' is missing or invalid${key}; see the function logs`, error.setting),
+      log: error.message,
+    };
+  }
+  if (error instanceof MissingAppSettingError) {
+    return {
+      response: errorResponse(500, 'ConfigurationError', `app setting '${error.setting}' is not set`, error.setting),
+      log: error.message,
+    };
+  }
+  if (error instanceof SignalRInputError) {
+    return error.fromRequest
+      ? { response: errorResponse(400, 'InvalidBindingValue', error.message, error.property), log: error.message }
+      : { response: errorResponse(500, 'BindingConfigurationError', error.message, error.property), log: error.message };
+  }
+  if (error instanceof ExpressionSyntaxError) {
+    return { response: errorResponse(500, 'BindingConfigurationError', error.message), log: error.message };
+  }
+  if (error instanceof SignalROutputValidationError) {
+    return { response: errorResponse(500, 'InvalidSignalROutput', error.message, error.path), log: error.message };
+  }
+  return internal(error, invocationId);
+}
+
+/** Maps the REST layer's errors; undefined when `error` is not one of them. */
+function classifyRestFailure(error: unknown, field: string | undefined): HttpResponseInit | undefined {
+  if (error instanceof SignalRServiceError) {
+    const code = error.errorCode === undefined ? '' : ` (${error.errorCode})`;
+    if (error.status === 404) {
+      return errorResponse(404, 'SignalRNotFound', `the SignalR Service did not find the target${code}`, field);
+    }
+    if (error.status === 413) {
+      return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field);
+    }
+    return errorResponse(502, 'SignalRServiceRejected', `the SignalR Service rejected the request with HTTP ${error.status}${code}`, field);
+  }
+  if (error instanceof SignalRNetworkError) {
+    return errorResponse(503, 'SignalRServiceUnavailable', 'the SignalR Service could not be reached', field);
+  }
+  if (error instanceof SignalRTimeoutError) {
+    return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time', field);
+  }
+  if (error instanceof RestArgumentError) {
+    return errorResponse(400, 'InvalidArgument', error.message, field ?? error.parameter);
+  }
+  return undefined;
+}
+
+function internal(error: unknown, invocationId: string | undefined): Classified {
+  const reference = invocationId ? ` (invocation ${invocationId})` : '';
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return {
+    response: errorResponse(500, 'InternalError', `an unexpected error occurred${reference}`),
+    log: detail,
+  };
+}
