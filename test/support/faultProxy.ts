@@ -18,6 +18,7 @@
  * - `delay`: forwarded after `ms` milliseconds.
  * - `script`: the next requests are answered from the list (status, headers, body) without reaching
  *   the upstream; when the list is used up the proxy behaves as `then` (default `pass`).
+ * The request-level faults take `times` (apply to the next N requests only) and `then`.
  *
  * Every request is counted in `stats`, with the mode that handled it, so tests can assert exactly how
  * many attempts a client made and how many reached the service.
@@ -31,13 +32,19 @@ export interface ScriptedResponse {
   body?: string;
 }
 
+/** A request-level fault can be limited to its next `times` requests, after which `then` (default pass) applies. */
+interface Limited {
+  times?: number;
+  then?: FaultMode;
+}
+
 export type FaultMode =
   | { kind: 'pass' }
   | { kind: 'refuse' }
-  | { kind: 'reset-before-forward' }
-  | { kind: 'reset-after-forward' }
-  | { kind: 'stall' }
-  | { kind: 'delay'; ms: number }
+  | ({ kind: 'reset-before-forward' } & Limited)
+  | ({ kind: 'reset-after-forward' } & Limited)
+  | ({ kind: 'stall' } & Limited)
+  | ({ kind: 'delay'; ms: number } & Limited)
   | { kind: 'script'; responses: ScriptedResponse[]; then?: FaultMode };
 
 export type FaultKind = FaultMode['kind'];
@@ -92,7 +99,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
   let mode: FaultMode = options.mode ?? { kind: 'pass' };
-  let scriptQueue: ScriptedResponse[] = mode.kind === 'script' ? [...mode.responses] : [];
+  let scriptQueue: ScriptedResponse[] = [];
+  let remaining = Infinity;
+  const enter = (next: FaultMode): void => {
+    mode = next;
+    scriptQueue = next.kind === 'script' ? [...next.responses] : [];
+    remaining = 'times' in next && next.times !== undefined ? next.times : Infinity;
+  };
+  enter(mode);
   let closed = false;
   const sockets = new Set<net.Socket>();
   const stalled = new Set<http.ServerResponse>();
@@ -105,10 +119,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   /** The mode that applies to the next request: a script that ran out falls through to its `then`. */
   const currentMode = (): FaultMode => {
-    while (mode.kind === 'script' && scriptQueue.length === 0) {
-      mode = mode.then ?? { kind: 'pass' };
-      if (mode.kind === 'script') scriptQueue = [...mode.responses];
+    for (;;) {
+      if (mode.kind === 'script' && scriptQueue.length === 0) enter(mode.then ?? { kind: 'pass' });
+      else if (remaining <= 0 && 'then' in mode) enter(mode.then ?? { kind: 'pass' });
+      else if (remaining <= 0) enter({ kind: 'pass' });
+      else break;
     }
+    remaining -= 1;
     return mode;
   };
 
@@ -283,15 +300,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const port = (server.address() as net.AddressInfo).port;
   if (mode.kind === 'refuse') await stopListening();
 
-  return {
+  const proxy: FaultProxy = {
     url: `http://127.0.0.1:${port}`,
     port,
     stats,
     async setMode(next: FaultMode): Promise<void> {
       if (closed) throw new Error('fault proxy is closed');
       const wasRefusing = mode.kind === 'refuse';
-      mode = next;
-      scriptQueue = next.kind === 'script' ? [...next.responses] : [];
+      enter(next);
       if (next.kind === 'refuse' && !wasRefusing) {
         countFault('refuse');
         await stopListening();
@@ -302,7 +318,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (next.kind !== 'stall') for (const s of stalled) s.destroy();
     },
     script(responses: ScriptedResponse[], then?: FaultMode): Promise<void> {
-      return this.setMode({ kind: 'script', responses, then });
+      return proxy.setMode({ kind: 'script', responses, then });
     },
     forwardedMatching(predicate: (r: ProxiedRequestRecord) => boolean): number {
       return stats.requests.filter((r) => r.forwarded && predicate(r)).length;
@@ -320,4 +336,5 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       upstreamAgent.destroy();
     },
   };
+  return proxy;
 }
