@@ -150,7 +150,7 @@ export class TokenIssuer {
     return jwt.sign({ ...claims, iat, nbf: iat, exp: iat + lifetimeSeconds }, this.key, {
       algorithm: 'HS256',
       header: this.header,
-      noTimestamp: true,
+      // iat is set above (jsonwebtoken keeps a given iat; `noTimestamp` would delete it).
     });
   }
 }

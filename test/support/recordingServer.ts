@@ -27,6 +27,8 @@ export interface RecordedRequest {
   body: string;
   /** Index of this request since start (0-based). */
   index: number;
+  /** Client port of the TCP connection (same port = same kept-alive connection). */
+  remotePort: number;
 }
 
 export interface ScriptedResponse {
@@ -128,6 +130,7 @@ export class RecordingServer {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         index: this.requests.length,
+        remotePort: req.socket.remotePort ?? 0,
       };
       this.requests.push(recorded);
       const script = this.queue.shift() ?? this.responder(recorded);
