@@ -14,4 +14,5 @@ export { SignalROutputValidationError, SignalRSendError, SignalRInputError } fro
 export { parseExpression, resolveExpression } from './expressions';
 export { claimsFromIdToken } from './idToken';
 
-
+export { handleDaprRequest, parseDaprRequest, DAPR_OPERATIONS } from './dapr';
+export type { DaprBindingRequest, DaprResult, DaprContext, DaprOperation } from './dapr';

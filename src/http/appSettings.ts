@@ -10,11 +10,14 @@ export interface FunctionAppSettings {
   allowClientUserId: boolean;
   /** `SignalRTokenLifetimeSeconds`, default 3600: lifetime of the client access token negotiate hands out. */
   tokenLifetimeSeconds: number;
+  /** `SignalRRestTimeoutMs` (optional): time budget per REST call, retries included; default the REST client's. */
+  restTimeoutMs?: number;
 }
 
 export const HUB_NAME_SETTING = 'SignalRHubName';
 export const ALLOW_CLIENT_USER_ID_SETTING = 'SignalRAllowClientUserId';
 export const TOKEN_LIFETIME_SETTING = 'SignalRTokenLifetimeSeconds';
+export const REST_TIMEOUT_SETTING = 'SignalRRestTimeoutMs';
 
 export const DEFAULT_HUB_NAME = 'chat';
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
@@ -50,5 +53,23 @@ export function readFunctionAppSettings(env: Environment = process.env): Functio
     }
   }
 
-  return { hubName, allowClientUserId: allowRaw === 'true', tokenLifetimeSeconds };
+  const settings: FunctionAppSettings = { hubName, allowClientUserId: allowRaw === 'true', tokenLifetimeSeconds };
+  const timeoutRaw = setting(env, REST_TIMEOUT_SETTING);
+  if (timeoutRaw !== undefined) {
+    const timeout = Number(timeoutRaw);
+    if (!/^\d+$/.test(timeoutRaw) || timeout < 1 || timeout > 600_000) {
+      throw new ConfigError(REST_TIMEOUT_SETTING, 'must be a whole number of milliseconds from 1 to 600000');
+    }
+    settings.restTimeoutMs = timeout;
+  }
+  return settings;
+}
+
+/**
+ * The app settings as binding expressions see them, with this app's defaults filled in, so a declaration
+ * like `hubName: '%SignalRHubName%'` works when the setting is absent (the host itself has no defaults).
+ */
+export function appSettingsWithDefaults(env: Environment = process.env): Environment {
+  const hub = env[HUB_NAME_SETTING];
+  return hub === undefined || hub.trim() === '' ? { ...env, [HUB_NAME_SETTING]: DEFAULT_HUB_NAME } : env;
 }

@@ -1,0 +1,36 @@
+import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { signalROutput, withSignalR } from '../src/bindings';
+import { readFunctionAppSettings } from '../src/http/appSettings';
+import { readGroupAction } from '../src/http/groupMembership';
+import { guard, jsonResponse } from '../src/http/guard';
+import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/http/signalRFunctions';
+
+/**
+ * `POST /api/addToGroup` `{groupName, userId? | connectionId?}`: the user (all its current and future
+ * connections, as the service keeps user-group membership) or the one connection joins the group.
+ * Identity rules: src/http/groupMembership.ts. Answers 200 with the group action performed, once the
+ * service confirmed it (a connection the service does not know is 404 `SignalRNotFound`).
+ */
+const signalR = signalROutput.signalR({ hubName: APP_HUB_EXPRESSION, name: 'signalRGroupAction' });
+
+export async function addToGroupHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return guard(context, async () => {
+    const settings = readFunctionAppSettings();
+    const groupAction = await readGroupAction(request, 'add', settings);
+    context.extraOutputs.set(signalR, groupAction);
+    return jsonResponse(200, groupAction);
+  });
+}
+
+export const addToGroupOptions: HttpFunctionOptions = withSignalR(
+  {
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    route: 'addToGroup',
+    extraOutputs: [signalR],
+    handler: addToGroupHandler,
+  },
+  appSignalRAdapter,
+);
+
+app.http('addToGroup', addToGroupOptions);
