@@ -1,0 +1,254 @@
+import { HubMember, HubState } from './hubState';
+import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
+import { readHandshake, writeHandshakeResponse } from './protocol/handshake';
+import { HubProtocol } from './protocol/hubProtocol';
+import { jsonProtocol } from './protocol/jsonProtocol';
+import { HubProtocolMessage, MessageType, ProtocolError } from './protocol/messages';
+import { ClientTransport } from './transports/clientTransport';
+
+export interface ConnectionLimits {
+  keepAliveIntervalMs: number;
+  clientTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  /** A negotiated connection whose transport never shows up (or long polling without polls) is dropped after this. */
+  disconnectTimeoutMs: number;
+  /** Largest client message (and largest pending partial message). */
+  maxMessageBytes: number;
+  /** Outbound bytes queued for a slow client before the service drops it. */
+  maxOutboundBytes: number;
+}
+
+export interface ConnectionHost {
+  readonly hubState: HubState;
+  readonly limits: ConnectionLimits;
+  log(line: string): void;
+  /** The connection is gone for good: forget its token. */
+  finished(connection: ClientConnection): void;
+}
+
+type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
+
+export const NO_UPSTREAM_ERROR = 'Invocation failed, no upstream is configured for this hub on the emulator.';
+
+/**
+ * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
+ * client timeout, outbound bound, and its membership in the hub state (from handshake to close).
+ */
+export class ClientConnection implements HubMember {
+  private state: State = 'negotiated';
+  private transport: ClientTransport | undefined;
+  private encoding: WireEncoding | undefined;
+  private protocol: HubProtocol | undefined;
+  private inbound: Buffer = Buffer.alloc(0);
+  private readonly createdAt: number;
+  private lastReceivedAt: number;
+  private lastSentAt: number;
+  private transportDone = false;
+
+  constructor(
+    private readonly host: ConnectionHost,
+    readonly hub: string,
+    readonly connectionId: string,
+    readonly connectionToken: string,
+    readonly userId: string | undefined,
+    readonly claims: Record<string, unknown>,
+    now: number,
+  ) {
+    this.createdAt = now;
+    this.lastReceivedAt = now;
+    this.lastSentAt = now;
+  }
+
+  get transportName(): string | undefined {
+    return this.transport?.name;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Binds the transport that just opened; false when one is already bound. */
+  attach(transport: ClientTransport, now: number): boolean {
+    if (this.state !== 'negotiated') return false;
+    this.transport = transport;
+    this.state = 'handshaking';
+    this.lastReceivedAt = now;
+    this.lastSentAt = now;
+    return true;
+  }
+
+  /** Bytes from the client, in order. */
+  receive(data: Buffer, now: number): void {
+    if (this.state !== 'handshaking' && this.state !== 'connected') return;
+    this.lastReceivedAt = now;
+    this.inbound = this.inbound.length === 0 ? data : Buffer.concat([this.inbound, data]);
+    if (this.state === 'handshaking') {
+      this.readHandshake(now);
+      // readHandshake moves the state on; re-read it (TypeScript keeps the narrowed type).
+      if ((this.state as State) !== 'connected') return;
+    }
+    this.readMessages();
+  }
+
+  deliver(message: OutboundMessage): void {
+    if (this.state !== 'connected' || !this.encoding) return;
+    this.write(message.bytesFor(this.encoding));
+  }
+
+  /** Closed by the service (REST close, shutdown, protocol error, slow consumer): the client gets a Close message. */
+  close(reason: string | undefined): void {
+    if (this.state === 'closed') return;
+    const wasConnected = this.state === 'connected';
+    if (wasConnected && this.encoding) {
+      const close: HubProtocolMessage = { type: MessageType.Close, ...(reason !== undefined ? { error: reason } : {}) };
+      this.transport?.write(this.encoding.encode(close), this.encoding.binary);
+    }
+    this.leave();
+    if (this.transport) this.transport.end();
+    else this.transportFinished();
+  }
+
+  /** Ends now without a goodbye (the transport is already broken or the client is gone). */
+  abort(): void {
+    if (this.state !== 'closed') this.leave();
+    if (this.transport) this.transport.abort();
+    else this.transportFinished();
+  }
+
+  /** The transport reports its wire is gone (socket closed, client DELETE, stream ended). */
+  transportFinished(): void {
+    if (this.state !== 'closed') this.leave();
+    if (this.transportDone) return;
+    this.transportDone = true;
+    this.host.finished(this);
+  }
+
+  /** Periodic keep-alive and timeout checks (one sweep for all connections). */
+  tick(now: number): void {
+    const limits = this.host.limits;
+    switch (this.state) {
+      case 'negotiated':
+        if (now - this.createdAt > limits.disconnectTimeoutMs) this.abort();
+        return;
+      case 'handshaking':
+        if (now - this.lastSentAt > limits.handshakeTimeoutMs) {
+          this.host.log(`connection ${this.connectionId}: handshake not received in time, closing`);
+          this.abort();
+        }
+        return;
+      case 'connected':
+        if (this.transport?.tick && !this.transport.tick(now)) {
+          this.abort();
+          return;
+        }
+        if (!this.transport?.inherentKeepAlive && now - this.lastReceivedAt > limits.clientTimeoutMs) {
+          this.host.log(`connection ${this.connectionId}: nothing received for ${limits.clientTimeoutMs} ms, closing`);
+          this.close('Server timeout elapsed without receiving a message from the client.');
+          return;
+        }
+        if (now - this.lastSentAt >= limits.keepAliveIntervalMs && this.encoding) {
+          this.write(this.encoding.encode({ type: MessageType.Ping }));
+        }
+        return;
+      case 'closed':
+        if (this.transport?.tick) this.transport.tick(now);
+        return;
+    }
+  }
+
+  private readHandshake(now: number): void {
+    const transport = this.transport;
+    if (!transport) return;
+    const result = readHandshake(this.inbound, transport.transferFormats);
+    if (result.kind === 'incomplete') {
+      if (this.inbound.length > this.host.limits.maxMessageBytes) this.failHandshake('Handshake request is too large.');
+      return;
+    }
+    if (result.kind === 'error') {
+      this.failHandshake(result.error);
+      return;
+    }
+    this.protocol = result.protocol;
+    this.encoding = wireEncoding(result.protocol, transport.name === 'ServerSentEvents');
+    this.inbound = result.rest;
+    this.state = 'connected';
+    this.write(this.encoding.wrap(writeHandshakeResponse()));
+    this.lastReceivedAt = now;
+    this.host.hubState.addConnection(this.hub, this);
+  }
+
+  private failHandshake(error: string): void {
+    this.host.log(`connection ${this.connectionId}: handshake refused: ${error}`);
+    const transport = this.transport;
+    if (transport) {
+      // Before a protocol is agreed the handshake response goes out as text.
+      const text = wireEncoding(jsonProtocol, transport.name === 'ServerSentEvents');
+      transport.write(text.wrap(writeHandshakeResponse(error)), false);
+    }
+    this.state = 'closed';
+    if (transport) transport.end();
+    else this.transportFinished();
+  }
+
+  private readMessages(): void {
+    const protocol = this.protocol;
+    if (!protocol) return;
+    let parsed: ReturnType<typeof protocol.parse>;
+    try {
+      parsed = protocol.parse(this.inbound);
+    } catch (error) {
+      const detail = error instanceof ProtocolError ? ` ${error.message}` : '';
+      this.host.log(`connection ${this.connectionId}: invalid ${protocol.name} data, closing`);
+      this.close(`Connection closed with an error. InvalidDataException:${detail}`);
+      return;
+    }
+    this.inbound = parsed.rest;
+    for (const message of parsed.messages) {
+      if (this.state !== 'connected') return;
+      this.handle(message);
+    }
+    if (this.inbound.length > this.host.limits.maxMessageBytes) {
+      this.close(`Connection closed with an error. The message exceeds the maximum message size of ${this.host.limits.maxMessageBytes} bytes.`);
+    }
+  }
+
+  private handle(message: HubProtocolMessage): void {
+    switch (message.type) {
+      case MessageType.Close:
+        // The client says goodbye: end quietly, no Close back.
+        this.leave();
+        this.transport?.end();
+        return;
+      case MessageType.Invocation:
+      case MessageType.StreamInvocation:
+        // Serverless without upstream: the service does not forward client invocations. A caller
+        // waiting for a result gets an error instead of waiting forever.
+        if (message.invocationId !== undefined && this.encoding) {
+          this.write(this.encoding.encode({ type: MessageType.Completion, invocationId: message.invocationId, error: NO_UPSTREAM_ERROR }));
+        }
+        return;
+      default:
+        // Ping, stream items, completions, cancels, acks: nothing to do without an upstream.
+        return;
+    }
+  }
+
+  private write(bytes: Buffer): void {
+    const transport = this.transport;
+    const encoding = this.encoding;
+    if (!transport || !encoding) return;
+    transport.write(bytes, encoding.binary);
+    this.lastSentAt = Date.now();
+    if (transport.queuedBytes() > this.host.limits.maxOutboundBytes) {
+      this.host.log(`connection ${this.connectionId}: client is not reading, ${transport.queuedBytes()} bytes queued, dropping it`);
+      this.close(`Connection dropped: the client did not read its messages and more than ${this.host.limits.maxOutboundBytes} bytes were queued for it.`);
+    }
+  }
+
+  /** Leaves the hub state; idempotent. */
+  private leave(): void {
+    const wasConnected = this.state === 'connected';
+    this.state = 'closed';
+    if (wasConnected) this.host.hubState.removeConnection(this.hub, this.connectionId);
+  }
+}

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ClientTransport } from './clientTransport';
+import { TransportEvents } from './webSocketTransport';
+
+/**
+ * Server-Sent Events: one long GET response carries server frames as `data:` lines; the client
+ * sends with POST requests (handled by the endpoint, fed to the connection).
+ */
+export class ServerSentEventsTransport implements ClientTransport {
+  readonly name = 'ServerSentEvents';
+  readonly transferFormats = ['Text'] as const;
+  readonly inherentKeepAlive = false;
+  private ended = false;
+
+  constructor(req: IncomingMessage, private readonly res: ServerResponse, events: Pick<TransportEvents, 'onFinished'>) {
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      // Tell reverse proxies not to buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    // Some EventSource implementations only fire `open` once the first bytes arrive; a comment line does it.
+    res.write(':\r\n');
+    req.socket.setNoDelay(true);
+    res.on('close', () => {
+      this.ended = true;
+      events.onFinished();
+    });
+  }
+
+  write(bytes: Buffer): void {
+    if (!this.ended) this.res.write(bytes);
+  }
+
+  queuedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.res.end();
+  }
+
+  abort(): void {
+    this.ended = true;
+    this.res.destroy();
+  }
+}

@@ -1,0 +1,55 @@
+import type { RawData, WebSocket } from 'ws';
+import { ClientTransport } from './clientTransport';
+
+/** After a graceful close is started, a peer that never answers the close frame is cut off after this. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface TransportEvents {
+  onData(data: Buffer): void;
+  onFinished(): void;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+export class WebSocketTransport implements ClientTransport {
+  readonly name = 'WebSockets';
+  readonly transferFormats = ['Text', 'Binary'] as const;
+  readonly inherentKeepAlive = false;
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly socket: WebSocket, events: TransportEvents) {
+    socket.on('message', (data) => events.onData(toBuffer(data)));
+    socket.on('close', () => {
+      if (this.closeTimer) clearTimeout(this.closeTimer);
+      events.onFinished();
+    });
+    // Errors (bad frames, oversized messages, resets) end the socket; 'close' follows and cleans up.
+    socket.on('error', () => undefined);
+  }
+
+  write(bytes: Buffer, binary: boolean): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(bytes, { binary });
+  }
+
+  queuedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  end(): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(1000);
+    if (!this.closeTimer) {
+      this.closeTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+      this.closeTimer.unref();
+    }
+  }
+
+  abort(): void {
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.socket.terminate();
+  }
+}

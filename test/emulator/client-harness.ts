@@ -1,0 +1,114 @@
+/** Test helpers: the official @microsoft/signalr client against a real emulator. */
+import { HttpTransportType, HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
+import jwt from 'jsonwebtoken';
+import { RunningEmulator } from '../../src/emulator';
+
+export type ProtocolName = 'json' | 'messagepack';
+
+export const TRANSPORTS: Array<[string, HttpTransportType]> = [
+  ['WebSockets', HttpTransportType.WebSockets],
+  ['ServerSentEvents', HttpTransportType.ServerSentEvents],
+  ['LongPolling', HttpTransportType.LongPolling],
+];
+
+/** Every transport x protocol pair the official client accepts (SSE is text-only). */
+export const COMBINATIONS: Array<[string, HttpTransportType, ProtocolName]> = [];
+for (const [name, transport] of TRANSPORTS) {
+  for (const protocol of ['json', 'messagepack'] as const) {
+    if (transport === HttpTransportType.ServerSentEvents && protocol === 'messagepack') continue;
+    COMBINATIONS.push([`${name}/${protocol}`, transport, protocol]);
+  }
+}
+
+export function clientUrl(emulator: RunningEmulator, hub: string): string {
+  return `${emulator.url}/client/?hub=${hub}`;
+}
+
+export interface TokenOptions {
+  user?: string;
+  key?: string;
+  audience?: string;
+  expiresInSeconds?: number;
+  algorithm?: jwt.Algorithm;
+  extraClaims?: Record<string, unknown>;
+}
+
+/** A client token the way the app's negotiate function makes one. */
+export function clientToken(emulator: RunningEmulator, hub: string, options: TokenOptions = {}): string {
+  const claims: Record<string, unknown> = { ...options.extraClaims };
+  if (options.user !== undefined) claims['asrs.s.uid'] = options.user;
+  return jwt.sign(claims, options.key ?? 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH', {
+    algorithm: options.algorithm ?? 'HS256',
+    audience: options.audience ?? clientUrl(emulator, hub),
+    expiresIn: options.expiresInSeconds ?? 3600,
+  });
+}
+
+export interface TestClient {
+  connection: HubConnection;
+  /** Every `receive` invocation's arguments, in arrival order. */
+  received: unknown[][];
+  /** Resolves with the onclose error (undefined for a clean close). */
+  closed: Promise<Error | undefined>;
+  waitForCount(count: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  hub?: string;
+  user?: string;
+  transport?: HttpTransportType;
+  protocol?: ProtocolName;
+  token?: string;
+  target?: string;
+}
+
+export async function connectClient(emulator: RunningEmulator, options: ConnectOptions = {}): Promise<TestClient> {
+  const hub = options.hub ?? 'chat';
+  const token = options.token ?? clientToken(emulator, hub, { user: options.user });
+  let builder = new HubConnectionBuilder()
+    .withUrl(clientUrl(emulator, hub), {
+      transport: options.transport ?? HttpTransportType.WebSockets,
+      accessTokenFactory: () => token,
+    })
+    .configureLogging(LogLevel.None);
+  if (options.protocol === 'messagepack') builder = builder.withHubProtocol(new MessagePackHubProtocol());
+  const connection = builder.build();
+  const received: unknown[][] = [];
+  const waiters: Array<() => void> = [];
+  connection.on(options.target ?? 'receive', (...args: unknown[]) => {
+    received.push(args);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const closed = new Promise<Error | undefined>((resolve) => connection.onclose((error) => resolve(error)));
+  await connection.start();
+  const waitForCount = async (count: number, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (received.length < count) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`expected ${count} messages, got ${received.length}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 200));
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  };
+  return { connection, received, closed, waitForCount, stop: () => connection.stop() };
+}
+
+/** Polls a condition until true (state changes that happen on the emulator's side of a socket). */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
