@@ -63,6 +63,10 @@ export class ClientConnection implements HubMember {
     return this.transport?.name;
   }
 
+  get protocolName(): string | undefined {
+    return this.protocol?.name;
+  }
+
   get isClosed(): boolean {
     return this.state === 'closed';
   }

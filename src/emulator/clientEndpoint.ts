@@ -32,6 +32,13 @@ const AVAILABLE_TRANSPORTS = [
 /** Claims that name the user, in the order the service reads them. */
 const USER_ID_CLAIMS = ['asrs.s.uid', 'nameid', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier', 'sub'];
 
+export interface ConnectionDescription {
+  hub: string;
+  userId: string | undefined;
+  transport: string | undefined;
+  protocol: string | undefined;
+}
+
 interface Session {
   connection: ClientConnection;
   transport: ClientTransport | undefined;
@@ -87,6 +94,16 @@ export class ClientEndpoint {
   /** Connections known to the endpoint, negotiated or live (tests check it drops to 0). */
   sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** What the endpoint knows about a live connection (tests, diagnostics). */
+  describe(connectionId: string): ConnectionDescription | undefined {
+    for (const { connection } of this.sessions.values()) {
+      if (connection.connectionId === connectionId) {
+        return { hub: connection.hub, userId: connection.userId, transport: connection.transportName, protocol: connection.protocolName };
+      }
+    }
+    return undefined;
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): void {

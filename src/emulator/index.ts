@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { ClientEndpoint } from './clientEndpoint';
+import { ClientEndpoint, ConnectionDescription } from './clientEndpoint';
 import { ConnectionLimits } from './clientConnection';
 import { answerPreflight, applyCorsHeaders, isPreflight } from './cors';
 import { HubState, HubStateStats } from './hubState';
@@ -46,6 +46,8 @@ export interface RunningEmulator {
   };
   /** Connections the client endpoint knows (negotiated, live, or delivering their last messages). */
   sessionCount(): number;
+  /** Hub, user, transport and protocol of a connection the endpoint knows (linear scan: diagnostics only). */
+  describeConnection(connectionId: string): ConnectionDescription | undefined;
   close(): Promise<void>;
 }
 
@@ -177,9 +179,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     connectionString: buildConnectionString(urlHost, port, accessKey),
     core: hubState,
     sessionCount: () => endpoint.sessionCount(),
+    describeConnection: (connectionId) => endpoint.describe(connectionId),
     close,
   };
 }
 
 export type { ServiceCore, HubMessage } from './serviceCore';
 export { HubState } from './hubState';
+export type { ConnectionDescription } from './clientEndpoint';
