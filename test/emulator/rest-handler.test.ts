@@ -390,3 +390,44 @@ describe('robustness', () => {
     expect((await call(base, 'POST', `/api/hubs/chat/:send${V2}`, { body: MSG })).status).toBe(202);
   });
 });
+
+describe('robustness under hostile input', () => {
+  test('a throwing logger plus a throwing core only costs that one request', async () => {
+    const brokenCore = new RecordingCore();
+    const handler = createRestHandler({ core: brokenCore, accessKey: ACCESS_KEY, log: () => { throw new Error('logger down'); } });
+    const local = http.createServer(handler);
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    const localBase = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+    try {
+      brokenCore.throwOnNext = new Error('core down');
+      await expect(call(localBase, 'POST', `/api/hubs/chat/:send${V2}`, { body: MSG })).rejects.toThrow();
+      expect((await call(localBase, 'POST', `/api/hubs/chat/:send${V2}`, { body: MSG })).status).toBe(202);
+    } finally {
+      local.closeAllConnections();
+      await new Promise<void>((resolve) => local.close(() => resolve()));
+    }
+  });
+
+  test('random methods, paths and queries never produce a 5xx', async () => {
+    const fc = await import('fast-check');
+    const segment = fc.oneof(
+      fc.constantFrom('api', 'v1', 'hubs', 'users', 'groups', 'connections', ':send', ':closeConnections', 'health', 'chat', '', '%2F', '%', '%zz', '..'),
+      fc.string({ maxLength: 12 }).map((s) => encodeURIComponent(s)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+        fc.array(segment, { minLength: 1, maxLength: 7 }),
+        fc.constantFrom('', '?api-version=2022-06-01', '?ttl=x', '?application=-', '?excluded=&excluded=a', '?api-version=a&api-version=b'),
+        fc.constantFrom(undefined, '{}', '{"target":"t"}', 'null', '[', '{"target":"t","arguments":5}'),
+        async (method, segments, query, rawBody) => {
+          const pathAndQuery = `/api/${segments.join('/')}${query}`;
+          const r = await call(base, method, pathAndQuery, method === 'GET' || method === 'HEAD' || rawBody === undefined ? {} : { rawBody });
+          expect(r.status).toBeGreaterThanOrEqual(200);
+          expect(r.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

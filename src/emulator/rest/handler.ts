@@ -32,19 +32,23 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const log = options.log ?? ((message: string) => console.error(message));
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      const method = req.method ?? '?';
-      const path = (req.url ?? '').split('?')[0];
-      if (error instanceof RestError) {
-        respondWithError(req, res, error);
-        return;
-      }
-      // Only the error's name and message: its stack stays out of the response; the query (where a
-      // misplaced access_token could be) stays out of the log.
-      const description = error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error value thrown';
-      log(`[emulator rest] ${method} ${path} failed: ${description}`);
-      respondWithError(req, res, new RestError(500, RequestErrorCodes.internal, 'The emulator failed to process the request.'));
-    });
+    handle(req, res)
+      .catch((error: unknown) => {
+        if (error instanceof RestError) {
+          respondWithError(req, res, error);
+          return;
+        }
+        // Only the error's name and message: its stack stays out of the response; the query (where a
+        // misplaced access_token could be) stays out of the log.
+        const path = (req.url ?? '').split('?')[0];
+        const description = error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error value thrown';
+        log(`[emulator rest] ${req.method ?? '?'} ${truncate(path)} failed: ${description}`);
+        respondWithError(req, res, new RestError(500, RequestErrorCodes.internal, 'The emulator failed to process the request.'));
+      })
+      // Last line of defence (a throwing logger, a broken socket): never an unhandled rejection.
+      .catch(() => {
+        if (!res.destroyed) res.destroy();
+      });
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
