@@ -80,6 +80,8 @@ export function parseRetryAfterMs(header: unknown, nowMs: number = Date.now()): 
   const value = header.trim();
   if (value === '') return undefined;
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // HTTP-date forms (IMF-fixdate, RFC 850, asctime) all start with a day name; Date.parse alone would accept '-1'.
+  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -168,7 +168,9 @@ describe('argument validation (nothing is sent)', () => {
     ['fractional ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', 1.5), 'ttlSeconds'],
     ['empty excluded id', (c: SignalRRestClient) => c.broadcast('chat', payload, ['']), 'excluded'],
   ])('%s', async (_name, call, parameter) => {
-    const error = await Promise.resolve().then(() => call(client)).catch((e: unknown) => e);
+    const error = await Promise.resolve()
+      .then((): Promise<unknown> => call(client))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RestArgumentError);
     expect((error as RestArgumentError).parameter).toBe(parameter);
     expect(server.requests).toHaveLength(0);

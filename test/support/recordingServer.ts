@@ -27,6 +27,8 @@ export interface RecordedRequest {
   body: string;
   /** Index of this request since start (0-based). */
   index: number;
+  /** Date.now() when the request was fully received. */
+  receivedAt: number;
   /** Client port of the TCP connection (same port = same kept-alive connection). */
   remotePort: number;
 }
@@ -130,6 +132,7 @@ export class RecordingServer {
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         index: this.requests.length,
+        receivedAt: Date.now(),
         remotePort: req.socket.remotePort ?? 0,
       };
       this.requests.push(recorded);
