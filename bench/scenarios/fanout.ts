@@ -1,0 +1,161 @@
+/**
+ * Scenario 4, fan-out: deliveries per second of REST broadcasts (and group sends) from our emulator
+ * to many WebSocket clients, vs a plain `ws` server writing the same framed bytes to the same client
+ * harness.
+ *
+ * Placement (2 cores): each server in its own child process (one core), the client harness in a worker
+ * thread of the bench process (the other core), the REST driver in the bench main thread (light: a few
+ * POSTs in flight). A round sends a fixed number of messages and measures from the first POST until the
+ * harness has counted every expected record, so buffering inside a server cannot flatter it, and a lost
+ * record fails the round.
+ */
+import { allOf, oursAtLeast, ratioAtLeast, type Group, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { startChildServer, type ChildServer } from '../lib/childServer';
+import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
+import { epochNow, RemoteHarness } from '../lib/harnessWorker';
+import type { HubProtocolName } from '../lib/hubFrames';
+import { RestDriver } from '../lib/restDriver';
+
+const GROUP = 'bench-group';
+const SENDS_IN_FLIGHT = 8;
+
+interface FanoutSizes {
+  clients: number;
+  groupSize: number;
+  deliveriesPerRound: number;
+}
+
+export function fanoutTarget(): ReturnType<typeof allOf> {
+  return allOf(ratioAtLeast(0.9), oursAtLeast(100000, '/s'));
+}
+
+export async function measureFanout(
+  harness: RemoteHarness,
+  driver: RestDriver,
+  path: string,
+  recipients: number,
+  deliveries: number,
+): Promise<Metrics> {
+  const sends = Math.max(1, Math.ceil(deliveries / recipients));
+  const expected = sends * recipients;
+  const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: messageArguments(1) });
+  await harness.reset();
+  const started = epochNow();
+  await driver.sendMany(path, body, sends, SENDS_IN_FLIGHT);
+  const { count, lastReceipt } = await harness.wait(expected, 60000);
+  if (count < expected) throw new Error(`lost ${expected - count} of ${expected} records`);
+  return { rate: (count * 1000) / (lastReceipt - started), sends };
+}
+
+async function openPair(
+  ctx: RunContext,
+  emulator: ChildServer,
+  plain: ChildServer,
+  hub: string,
+  protocol: HubProtocolName,
+  sizes: FanoutSizes,
+  withGroup: boolean,
+): Promise<{ ours: RemoteHarness; baseline: RemoteHarness; oursDriver: RestDriver; baselineDriver: RestDriver }> {
+  const ours = new RemoteHarness({
+    mode: 'negotiate',
+    baseUrl: String(emulator.info.url),
+    hub,
+    clients: sizes.clients,
+    protocol,
+    accessKey: BENCH_ACCESS_KEY,
+    sourceAddresses: 4,
+  });
+  const baseline = new RemoteHarness({
+    mode: 'direct',
+    baseUrl: String(plain.info.url),
+    hub,
+    clients: sizes.clients,
+    protocol,
+    group: withGroup ? { name: GROUP, size: sizes.groupSize } : undefined,
+    sourceAddresses: 4,
+  });
+  const oursDriver = new RestDriver(String(emulator.info.url));
+  const baselineDriver = new RestDriver(String(plain.info.url));
+  const ids = await ours.connect();
+  await baseline.connect();
+  if (withGroup) {
+    for (const id of ids.slice(0, sizes.groupSize)) {
+      const status = await oursDriver.put(`/api/hubs/${hub}/groups/${GROUP}/connections/${encodeURIComponent(id)}`);
+      if (status !== 200) throw new Error(`adding ${id} to the group answered ${status}`);
+    }
+  }
+  ctx.log(`  fan-out ${hub}: ${sizes.clients} ${protocol} clients connected on each side`);
+  return { ours, baseline, oursDriver, baselineDriver };
+}
+
+export const fanoutScenario: Scenario = {
+  name: 'fanout',
+  description: 'REST broadcast / group send deliveries/s to WebSocket clients: emulator vs plain ws server',
+  async open(ctx: RunContext): Promise<ScenarioSession> {
+    const sizes: FanoutSizes = ctx.quick
+      ? { clients: 20, groupSize: 5, deliveriesPerRound: 400 }
+      : { clients: 1000, groupSize: 100, deliveriesPerRound: 300000 };
+    const closers: Array<() => Promise<void> | void> = [];
+    const close = async (): Promise<void> => {
+      for (const closer of closers.reverse()) await closer();
+    };
+    try {
+      const emulator = await startChildServer({ kind: 'emulator', config: { accessKey: BENCH_ACCESS_KEY }, execArgv: ctx.childExecArgv });
+      closers.push(() => emulator.close());
+      const plain = await startChildServer({ kind: 'plain-hub', execArgv: ctx.childExecArgv });
+      closers.push(() => plain.close());
+
+      const groups: Group[] = [];
+      for (const protocol of ['json', 'messagepack'] as const) {
+        const hub = protocol === 'json' ? 'fanjson' : 'fanmsgpack';
+        const withGroup = protocol === 'json';
+        const pair = await openPair(ctx, emulator, plain, hub, protocol, sizes, withGroup);
+        closers.push(async () => {
+          pair.oursDriver.close();
+          pair.baselineDriver.close();
+          await pair.ours.close();
+          await pair.baseline.close();
+        });
+        const broadcastPath = `/api/hubs/${hub}/:send`;
+        const groupPath = `/api/hubs/${hub}/groups/${GROUP}/:send`;
+        const deliveries = sizes.deliveriesPerRound;
+        const group: Group = {
+          name: `fanout-${protocol}`,
+          warmup: true,
+          roundTimeoutMs: 120000,
+          sides: {
+            ours: () => measureFanout(pair.ours, pair.oursDriver, broadcastPath, sizes.clients, deliveries),
+            baseline: () => measureFanout(pair.baseline, pair.baselineDriver, broadcastPath, sizes.clients, deliveries),
+          },
+          rows: [
+            {
+              label: `fan-out: broadcast to ${sizes.clients} ${protocol}`,
+              metric: 'rate',
+              unit: 'deliv/s',
+              ours: 'ours',
+              baseline: 'baseline',
+              target: fanoutTarget(),
+            },
+          ],
+        };
+        if (withGroup) {
+          group.sides.oursGroup = () => measureFanout(pair.ours, pair.oursDriver, groupPath, sizes.groupSize, deliveries);
+          group.sides.baselineGroup = () => measureFanout(pair.baseline, pair.baselineDriver, groupPath, sizes.groupSize, deliveries);
+          group.rows.push({
+            label: `fan-out: group of ${sizes.groupSize} (of ${sizes.clients}) ${protocol}`,
+            metric: 'rate',
+            unit: 'deliv/s',
+            ours: 'oursGroup',
+            baseline: 'baselineGroup',
+            target: fanoutTarget(),
+          });
+        }
+        groups.push(group);
+      }
+      return { groups, close };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  },
+};

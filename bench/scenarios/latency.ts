@@ -1,0 +1,189 @@
+/**
+ * Scenario 5, latency: time from issuing the `sendMessage` HTTP call (our function on the local host,
+ * which sends through the output adapter to the emulator) to the message's arrival in an
+ * `@microsoft/signalr` client connected through the app's negotiate. Open-loop: messages go out on a
+ * fixed schedule (1,000/s for 10 s) whatever the answers do, each carries a sequence number, and
+ * every missing one is counted as lost.
+ *
+ * Baseline: the same client (skipNegotiation, WebSockets) on the plain `ws` hub server, which writes
+ * the record to its sockets when it receives the same POST. Placement: servers in child processes;
+ * driver and client in the bench process (both light at this rate), sharing one clock.
+ */
+import http from 'node:http';
+import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { oursAtMost, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { startChildServer, type ChildServer } from '../lib/childServer';
+import { BENCH_ACCESS_KEY, MESSAGE_TARGET } from '../lib/constants';
+import { httpPost } from '../lib/httpPost';
+
+const HUB = 'latency';
+
+interface Endpoint {
+  connection: HubConnection;
+  sendUrl: string;
+  received: Map<number, number>;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function connect(url: string, direct: boolean, received: Map<number, number>): Promise<HubConnection> {
+  const connection = new HubConnectionBuilder()
+    .withUrl(url, direct ? { skipNegotiation: true, transport: HttpTransportType.WebSockets } : {})
+    .configureLogging(LogLevel.None)
+    .build();
+  connection.on(MESSAGE_TARGET, (message: unknown) => {
+    const at = performance.now();
+    const sequence = typeof message === 'object' && message !== null ? (message as { sequence?: unknown }).sequence : undefined;
+    if (typeof sequence === 'number') received.set(sequence, at);
+  });
+  await connection.start();
+  return connection;
+}
+
+/** Sends `count` messages at `ratePerSecond` on a fixed schedule; resolves with the send times. */
+async function drive(
+  endpoint: Endpoint,
+  agent: http.Agent,
+  ratePerSecond: number,
+  count: number,
+  firstSequence: number,
+): Promise<{ sentAt: Map<number, number>; failures: string[] }> {
+  const sentAt = new Map<number, number>();
+  const failures: string[] = [];
+  const calls: Array<Promise<void>> = [];
+  const started = performance.now();
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(count, Math.floor(((performance.now() - started) * ratePerSecond) / 1000) + 1);
+      while (next < due) {
+        const sequence = firstSequence + next++;
+        const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ text: 'latency probe', sequence }] });
+        sentAt.set(sequence, performance.now());
+        calls.push(
+          httpPost(agent, endpoint.sendUrl, { 'Content-Type': 'application/json' }, body).then(
+            (reply) => {
+              if (reply.status !== 202) failures.push(`status ${reply.status}: ${reply.body.slice(0, 200)}`);
+            },
+            (error: unknown) => {
+              failures.push(String(error));
+            },
+          ),
+        );
+      }
+      if (next >= count) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(calls);
+  return { sentAt, failures };
+}
+
+async function waitForAll(endpoint: Endpoint, sentAt: Map<number, number>, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    let missing = false;
+    for (const sequence of sentAt.keys()) {
+      if (!endpoint.received.has(sequence)) {
+        missing = true;
+        break;
+      }
+    }
+    if (!missing) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const latencyScenario: Scenario = {
+  name: 'latency',
+  description: 'sendMessage HTTP call to receipt in an @microsoft/signalr client, open loop',
+  async open(ctx: RunContext): Promise<ScenarioSession> {
+    const ratePerSecond = ctx.quick ? 100 : 1000;
+    const seconds = ctx.quick ? 0.5 : 10;
+    const count = Math.round(ratePerSecond * seconds);
+    const servers: ChildServer[] = [];
+    const connections: HubConnection[] = [];
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    const close = async (): Promise<void> => {
+      for (const connection of connections) await connection.stop();
+      agent.destroy();
+      for (const server of servers.reverse()) await server.close();
+    };
+    try {
+      const emulator = await startChildServer({ kind: 'emulator', config: { accessKey: BENCH_ACCESS_KEY }, execArgv: ctx.childExecArgv });
+      servers.push(emulator);
+      const host = await startChildServer({
+        kind: 'localhost',
+        env: { AzureSignalRConnectionString: String(emulator.info.connectionString), SignalRHubName: HUB, SignalRAllowClientUserId: 'false' },
+        execArgv: ctx.childExecArgv,
+      });
+      servers.push(host);
+      const plain = await startChildServer({ kind: 'plain-hub', execArgv: ctx.childExecArgv });
+      servers.push(plain);
+
+      const oursReceived = new Map<number, number>();
+      const ours: Endpoint = {
+        connection: await connect(`${String(host.info.url)}/api`, false, oursReceived),
+        sendUrl: `${String(host.info.url)}/api/sendMessage`,
+        received: oursReceived,
+      };
+      connections.push(ours.connection);
+      const baselineReceived = new Map<number, number>();
+      const baseline: Endpoint = {
+        connection: await connect(`${String(plain.info.url).replace(/^http/, 'ws')}/client/?hub=${HUB}`, true, baselineReceived),
+        sendUrl: `${String(plain.info.url)}/api/hubs/${HUB}/:send`,
+        received: baselineReceived,
+      };
+      connections.push(baseline.connection);
+
+      let sequence = 0;
+      const run = async (endpoint: Endpoint, messages: number): Promise<Metrics> => {
+        endpoint.received.clear();
+        const first = sequence;
+        sequence += messages;
+        const { sentAt, failures } = await drive(endpoint, agent, ratePerSecond, messages, first);
+        if (failures.length > 0) throw new Error(`${failures.length} sendMessage calls failed, first: ${failures[0]}`);
+        await waitForAll(endpoint, sentAt, 5000);
+        const latencies: number[] = [];
+        let lost = 0;
+        for (const [seq, at] of sentAt) {
+          const arrived = endpoint.received.get(seq);
+          if (arrived === undefined) lost++;
+          else latencies.push(arrived - at);
+        }
+        latencies.sort((a, b) => a - b);
+        return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, sent: sentAt.size };
+      };
+      // Warm both paths (JIT, sockets, token caches) before anything is recorded.
+      const warmupMessages = Math.min(count, ratePerSecond / 2);
+      await run(ours, warmupMessages);
+      await run(baseline, warmupMessages);
+
+      return {
+        groups: [
+          {
+            name: 'latency',
+            rounds: 3,
+            roundTimeoutMs: seconds * 1000 + 30000,
+            sides: { ours: () => run(ours, count), baseline: () => run(baseline, count) },
+            rows: [
+              { label: `latency p50 @${ratePerSecond}/s`, metric: 'p50', unit: 'ms', ours: 'ours', baseline: 'baseline' },
+              { label: `latency p99 @${ratePerSecond}/s`, metric: 'p99', unit: 'ms', ours: 'ours', baseline: 'baseline', target: oursAtMost(10, 'ms') },
+              { label: `latency max @${ratePerSecond}/s`, metric: 'max', unit: 'ms', ours: 'ours', baseline: 'baseline' },
+              { label: `latency: messages lost of ${count}`, metric: 'lost', unit: 'msgs', ours: 'ours', baseline: 'baseline', target: oursAtMost(0, 'msgs') },
+            ],
+          },
+        ],
+        close,
+      };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,134 @@
+/**
+ * Scenario 3, REST sends: messages per second sent to one user through our output adapter (the
+ * `withSignalR` wrapper flushing a `signalR` output after the handler returns, then the service
+ * layer's REST client), 64 in flight, to the emulator; vs bare axios POSTs with a precomputed token to
+ * the same endpoint. Each layer underneath is measured too, so its cost is visible:
+ *   adapter -> axios -> bare node:http -> the emulator's ceiling (raw keep-alive socket generator).
+ *
+ * Placement (2 cores): the emulator in a child process (one core); every generator in the bench
+ * process (the other core); a connected client of the target user counts deliveries in a worker.
+ */
+import http from 'node:http';
+import axios from 'axios';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { signalROutput, withSignalR, type SignalRMessage } from '../../src/bindings';
+import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { startChildServer, type ChildServer } from '../lib/childServer';
+import { runClosedLoop } from '../lib/closedLoop';
+import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
+import { RemoteHarness } from '../lib/harnessWorker';
+import { httpPost } from '../lib/httpPost';
+import { buildRequest, runRawLoad } from '../lib/rawHttpLoad';
+import { RestDriver } from '../lib/restDriver';
+
+const HUB = 'restbench';
+const USER = 'bench-user0'; // the harness's client 0 with userPrefix 'bench-user'
+/** Azure SignalR Service's published REST send-to-user throughput at Unit100 (msg/s). */
+export const AZURE_UNIT100_SEND_TO_USER = 20000;
+
+export const restSendsScenario: Scenario = {
+  name: 'rest',
+  description: 'REST send-to-user msg/s: output adapter vs axios vs node:http vs emulator ceiling (64 in flight)',
+  async open(ctx: RunContext): Promise<ScenarioSession> {
+    const durationMs = ctx.quick ? 300 : 2000;
+    const inFlight = ctx.quick ? 8 : 64;
+    const cleanups: Array<() => Promise<void> | void> = [];
+    const close = async (): Promise<void> => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    };
+    try {
+      const emulator: ChildServer = await startChildServer({ kind: 'emulator', config: { accessKey: BENCH_ACCESS_KEY }, execArgv: ctx.childExecArgv });
+      cleanups.push(() => emulator.close());
+      const baseUrl = String(emulator.info.url);
+      const listener = new RemoteHarness({ mode: 'negotiate', baseUrl, hub: HUB, clients: 1, protocol: 'json', accessKey: BENCH_ACCESS_KEY, userPrefix: 'bench-user' });
+      cleanups.push(() => listener.close());
+      await listener.connect();
+
+      const path = `/api/hubs/${HUB}/users/${USER}/:send`;
+      const driver = new RestDriver(baseUrl);
+      cleanups.push(() => driver.close());
+      const url = driver.url(path);
+      const authorization = driver.authorization(path);
+      const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: messageArguments(1) });
+
+      // Our side: the real adapter path an app function takes.
+      const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
+      const output = signalROutput.signalR({ hubName: HUB, name: 'signalRMessages' });
+      const message: SignalRMessage = { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER };
+      const send = withSignalR(
+        {
+          methods: ['POST'],
+          authLevel: 'anonymous',
+          extraOutputs: [output],
+          handler: async (_request, context) => {
+            context.extraOutputs.set(output, message);
+            return { status: 202 };
+          },
+        },
+        { env: () => env },
+      );
+      const request = new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/send' });
+      const adapterSend = async (): Promise<void> => {
+        const response = await send.handler(request, new InvocationContext({ functionName: 'send' }));
+        const status = 'status' in response ? response.status : undefined;
+        if (status !== 202) throw new Error(`adapter answered ${String(status)}`);
+      };
+
+      const axiosAgent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
+      const client = axios.create({ httpAgent: axiosAgent });
+      const httpAgent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
+      cleanups.push(() => {
+        axiosAgent.destroy();
+        httpAgent.destroy();
+      });
+      const headers = { Authorization: authorization, 'Content-Type': 'application/json' };
+      const axiosSend = async (): Promise<void> => {
+        const response = await client.post(url, body, { headers });
+        if (response.status !== 202) throw new Error(`axios got ${response.status}`);
+      };
+      const httpSend = async (): Promise<void> => {
+        const response = await httpPost(httpAgent, url, headers, body);
+        if (response.status !== 202) throw new Error(`node:http got ${response.status}: ${response.body.slice(0, 200)}`);
+      };
+      const target = new URL(url);
+      const rawRequest = buildRequest('POST', `${target.pathname}${target.search}`, target.host, headers, body);
+
+      const closedLoopSide = (operation: () => Promise<void>) => async (): Promise<Metrics> => {
+        const result = await runClosedLoop(inFlight, durationMs, operation);
+        return { rate: result.rate };
+      };
+      return {
+        groups: [
+          {
+            name: 'rest',
+            warmup: true,
+            roundTimeoutMs: durationMs + 30000,
+            sides: {
+              adapter: closedLoopSide(adapterSend),
+              axios: closedLoopSide(axiosSend),
+              nodeHttp: closedLoopSide(httpSend),
+              ceiling: async () => {
+                const result = await runRawLoad({ host: target.hostname, port: Number(target.port), request: rawRequest, connections: inFlight, durationMs });
+                const bad = Object.keys(result.statuses).filter((s) => s !== '202');
+                if (bad.length > 0) throw new Error(`ceiling got ${JSON.stringify(result.statuses)}`);
+                return { rate: result.rate };
+              },
+              // Not measured: the published figure, so the table shows where the emulator stands.
+              azureUnit100: async () => ({ rate: AZURE_UNIT100_SEND_TO_USER }),
+            },
+            rows: [
+              { label: 'rest send-to-user: adapter vs axios', metric: 'rate', unit: 'msg/s', ours: 'adapter', baseline: 'axios', target: ratioAtLeast(0.9) },
+              { label: 'rest layer: axios vs node:http', metric: 'rate', unit: 'msg/s', ours: 'axios', baseline: 'nodeHttp' },
+              { label: 'rest layer: node:http vs raw ceiling', metric: 'rate', unit: 'msg/s', ours: 'nodeHttp', baseline: 'ceiling' },
+              { label: 'rest: emulator ceiling vs Azure Unit100', metric: 'rate', unit: 'msg/s', ours: 'ceiling', baseline: 'azureUnit100' },
+            ],
+          },
+        ],
+        close,
+      };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,89 @@
+/**
+ * Child-process entry for every measured server (see bench/lib/childServer.ts):
+ * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
+ * requests: `rss` (after a full GC), `connections`, `close`.
+ */
+import { startPlainJsonServer } from './plainJson';
+import { startPlainHubServer } from './plainHub';
+import { startOurEmulator, startOurLocalHost } from './ours';
+
+interface Running {
+  info: Record<string, string | number>;
+  connections?: () => number;
+  close(): Promise<void>;
+}
+
+type Starter = (config: Record<string, unknown>) => Promise<Running>;
+
+const kinds: Record<string, Starter> = {
+  'plain-json': async (config) => {
+    const server = await startPlainJsonServer(Number(config.bodyLength ?? 100));
+    return { info: { url: server.url }, close: server.close };
+  },
+  'plain-hub': async () => {
+    const server = await startPlainHubServer();
+    return { info: { url: server.url }, connections: server.connectionCount, close: server.close };
+  },
+  emulator: startOurEmulator,
+  localhost: startOurLocalHost,
+};
+
+interface RequestMessage {
+  type: 'request';
+  id: number;
+  command: string;
+}
+
+function isRequest(message: unknown): message is RequestMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'request';
+}
+
+function fullGc(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // Twice: the first pass can leave finalizer-held objects for the second.
+  gc?.();
+  gc?.();
+}
+
+async function main(): Promise<void> {
+  const [kind, configText] = process.argv.slice(2);
+  const start = kinds[kind];
+  if (!start) throw new Error(`unknown server kind '${kind}'`);
+  const running = await start(JSON.parse(configText ?? '{}') as Record<string, unknown>);
+
+  process.on('message', (message) => {
+    if (!isRequest(message)) return;
+    const reply = (result?: unknown, error?: string): void => {
+      process.send?.({ type: 'reply', id: message.id, result, error });
+    };
+    switch (message.command) {
+      case 'rss':
+        fullGc();
+        reply(process.memoryUsage().rss);
+        break;
+      case 'connections':
+        reply(running.connections?.() ?? -1);
+        break;
+      case 'close':
+        running.close().then(
+          () => {
+            reply(true);
+            // Leave through a normal exit so --cpu-prof writes its profile.
+            setImmediate(() => process.exit(0));
+          },
+          (error: unknown) => reply(undefined, String(error)),
+        );
+        break;
+      default:
+        reply(undefined, `unknown command ${message.command}`);
+    }
+  });
+  // The parent died: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ type: 'ready', info: running.info });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
