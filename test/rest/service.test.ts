@@ -1,0 +1,128 @@
+import jwt from 'jsonwebtoken';
+import { ConfigError } from '../../src/config/connectionString';
+import { RestArgumentError } from '../../src/rest/paths';
+import { clientUrl, createSignalRService, getSignalRService, resetSignalRServiceCache } from '../../src/service';
+import { parseConnectionString } from '../../src/config/connectionString';
+import { RecordingServer } from '../support/recordingServer';
+
+const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
+const SETTING = 'AzureSignalRConnectionString';
+
+afterEach(() => resetSignalRServiceCache());
+
+function decodeVerified(token: string): jwt.JwtPayload {
+  return jwt.verify(token, KEY, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+}
+
+describe('getSignalRService', () => {
+  const env = { [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY};Version=1.0;` };
+
+  test('reads the default setting and caches per (setting, value)', () => {
+    const first = getSignalRService(undefined, env);
+    expect(first.config.endpoint).toBe('https://x.example.com');
+    expect(getSignalRService(SETTING, env)).toBe(first);
+    expect(getSignalRService(SETTING, { ...env })).toBe(first);
+    const changed = getSignalRService(SETTING, { [SETTING]: `Endpoint=https://y.example.com;AccessKey=${KEY}` });
+    expect(changed).not.toBe(first);
+    expect(changed.config.endpoint).toBe('https://y.example.com');
+    const otherSetting = getSignalRService('Other', { Other: env[SETTING] });
+    expect(otherSetting).not.toBe(first);
+    expect(otherSetting.config.settingName).toBe('Other');
+  });
+
+  test('a missing setting is a ConfigError naming it', () => {
+    expect(() => getSignalRService('NoSuchSetting', {})).toThrow(ConfigError);
+    expect(() => getSignalRService('NoSuchSetting', {})).toThrow(/'NoSuchSetting'/);
+  });
+
+  test('an invalid string is a ConfigError naming setting and key, without the key value', () => {
+    let caught: unknown;
+    try {
+      getSignalRService(SETTING, { [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY};Port=0` });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect(caught).toMatchObject({ setting: SETTING, key: 'Port' });
+    expect((caught as Error).message).not.toContain(KEY);
+  });
+});
+
+describe('clientConnectionInfo', () => {
+  test('url = {endpoint}/client/?hub={lower-cased hub}; aud = url; 1 hour; user claim', async () => {
+    const service = getSignalRService(SETTING, { [SETTING]: `Endpoint=https://x.example.com/;AccessKey=${KEY};Version=1.0;` });
+    const before = Math.floor(Date.now() / 1000);
+    const info = await service.clientConnectionInfo('ChatHub', { userId: 'alice' });
+    expect(info.url).toBe('https://x.example.com/client/?hub=chathub');
+    const claims = decodeVerified(info.accessToken);
+    expect(claims.aud).toBe(info.url);
+    expect(claims['asrs.s.uid']).toBe('alice');
+    expect(claims.exp! - claims.iat!).toBe(3600);
+    expect(claims.iat).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  test('Port is part of the url (emulator string)', async () => {
+    const service = getSignalRService(SETTING, { [SETTING]: `Endpoint=http://localhost;Port=8888;AccessKey=${KEY};Version=1.0;` });
+    const info = await service.clientConnectionInfo('chat');
+    expect(info.url).toBe('http://localhost:8888/client/?hub=chat');
+    expect(decodeVerified(info.accessToken).aud).toBe(info.url);
+    expect(decodeVerified(info.accessToken)['asrs.s.uid']).toBeUndefined();
+  });
+
+  test('ClientEndpoint is used for the url and aud', async () => {
+    const service = getSignalRService(SETTING, {
+      [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY};ClientEndpoint=https://public.example.com:8443`,
+    });
+    const info = await service.clientConnectionInfo('chat');
+    expect(info.url).toBe('https://public.example.com:8443/client/?hub=chat');
+    expect(decodeVerified(info.accessToken).aud).toBe(info.url);
+  });
+
+  test('claims and lifetime pass through', async () => {
+    const service = getSignalRService(SETTING, { [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY}` });
+    const info = await service.clientConnectionInfo('chat', { claims: { role: ['a', 'b'], iss: 'me' }, lifetimeSeconds: 120 });
+    const claims = decodeVerified(info.accessToken);
+    expect(claims.role).toEqual(['a', 'b']);
+    expect(claims['asrs.u.iss']).toBe('me');
+    expect(claims.exp! - claims.iat!).toBe(120);
+  });
+
+  test('an invalid hub is rejected', async () => {
+    const service = getSignalRService(SETTING, { [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY}` });
+    await expect(service.clientConnectionInfo('no/slash')).rejects.toBeInstanceOf(RestArgumentError);
+  });
+
+  test('clientUrl encodes unusual hub characters', () => {
+    expect(clientUrl('https://x', 'A`b,c')).toBe('https://x/client/?hub=a%60b%2Cc');
+  });
+});
+
+describe('rest through the service', () => {
+  test('REST calls go to ServerEndpoint when given, signed with the access key', async () => {
+    const server = await RecordingServer.start({ status: 202 });
+    try {
+      const service = getSignalRService(SETTING, {
+        [SETTING]: `Endpoint=https://unused.example.com;AccessKey=${KEY};ServerEndpoint=${server.url}`,
+      });
+      await service.rest.broadcast('chat', { target: 't', arguments: [] });
+      const request = server.requests[0]!;
+      expect(request.rawPath).toBe('/api/hubs/chat/:send');
+      expect(decodeVerified(String(request.headers.authorization).slice(7)).aud).toBe(`${server.url}/api/hubs/chat/:send`);
+    } finally {
+      resetSignalRServiceCache();
+      await server.close();
+    }
+  });
+
+  test('createSignalRService passes REST options (timeout)', async () => {
+    const server = await RecordingServer.start({ hang: true });
+    const config = parseConnectionString(`Endpoint=${server.url};AccessKey=${KEY}`, SETTING);
+    const service = createSignalRService(config, { rest: { timeoutMs: 200 } });
+    try {
+      await expect(service.rest.userExists('chat', 'u')).rejects.toMatchObject({ name: 'SignalRTimeoutError', timeoutMs: 200 });
+    } finally {
+      service.close();
+      await server.close();
+    }
+  });
+});
