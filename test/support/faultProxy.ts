@@ -145,7 +145,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     onResponse: (upstream: http.IncomingMessage) => void,
     onError: () => void,
   ): void => {
-    const headers = { ...req.headers, host: `${upstreamHost}:${upstreamPort}` };
+    // The Host header is kept, as a reverse proxy in front of the service would: the service checks
+    // token audiences against the URL the client used, which is the proxy's.
+    const headers = { ...req.headers };
     delete headers.connection;
     const outgoing = http.request({
       host: upstreamHost,
