@@ -135,7 +135,7 @@ export const latencyScenario: Scenario = {
       connections.push(ours.connection);
       const baselineReceived = new Map<number, number>();
       const baseline: Endpoint = {
-        connection: await connect(`${String(plain.info.url).replace(/^http/, 'ws')}/client/?hub=${HUB}`, true, baselineReceived),
+        connection: await connect(`${String(plain.info.url)}/client/?hub=${HUB}`, true, baselineReceived),
         sendUrl: `${String(plain.info.url)}/api/hubs/${HUB}/:send`,
         received: baselineReceived,
       };
