@@ -2,6 +2,7 @@
 import { HttpTransportType, HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
 import { RunningEmulator } from '../../src/emulator';
 
 export type ProtocolName = 'json' | 'messagepack';
@@ -111,4 +112,68 @@ export async function eventually(check: () => boolean, what: string, timeoutMs =
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface NegotiateReply {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+/** POST /client/negotiate the way the official client does (bearer token, negotiateVersion query). */
+export async function negotiate(
+  emulator: RunningEmulator,
+  hub: string,
+  token: string | undefined,
+  query = 'negotiateVersion=1',
+): Promise<NegotiateReply> {
+  const response = await fetch(`${emulator.url}/client/negotiate?hub=${hub}${query ? `&${query}` : ''}`, {
+    method: 'POST',
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = { text };
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+export interface RawSocket {
+  ws: WebSocket;
+  /** Text frames and binary frames as they arrived. */
+  frames: Array<string | Buffer>;
+  closed: Promise<number>;
+  waitForFrames(count: number, timeoutMs?: number): Promise<void>;
+}
+
+/** A WebSocket speaking the wire protocol by hand: negotiate, connect, nothing else. */
+export async function openRawSocket(emulator: RunningEmulator, hub: string, user: string): Promise<RawSocket> {
+  const token = clientToken(emulator, hub, { user });
+  const reply = await negotiate(emulator, hub, token);
+  const connectionToken = String(reply.body.connectionToken);
+  const ws = new WebSocket(`${emulator.url.replace('http', 'ws')}/client/?hub=${hub}&id=${connectionToken}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const frames: Array<string | Buffer> = [];
+  ws.on('message', (data, isBinary) => {
+    const buffer = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    frames.push(isBinary ? buffer : buffer.toString('utf8'));
+  });
+  ws.on('error', () => undefined);
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+  const waitForFrames = async (count: number, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (frames.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} frames, got ${frames.length}`);
+      await delay(5);
+    }
+  };
+  return { ws, frames, closed, waitForFrames };
 }
