@@ -46,7 +46,18 @@ export interface SignalRRestClientOptions {
   application?: string;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
+  /**
+   * Idle kept-alive sockets are closed after this many ms. Default 4000: below Node's 5 s server
+   * keep-alive timeout (the emulator), so we never write a send onto a socket the server is closing,
+   * a race that would surface as ECONNRESET, which sends may not retry.
+   */
+  idleSocketTimeoutMs?: number;
+  /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
+  maxSockets?: number;
 }
+
+/** The service refuses bodies over 1 MB with 413; refusing locally saves the upload and names the field. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 type Method = 'HEAD' | 'GET' | 'PUT' | 'DELETE' | 'POST';
 
@@ -68,11 +79,17 @@ function validatePayload(payload: SendPayload): string {
   if (payload === null || typeof payload !== 'object') throw new RestArgumentError('payload', 'must be an object {target, arguments}');
   if (typeof payload.target !== 'string' || payload.target === '') throw new RestArgumentError('payload.target', 'must be a non-empty string');
   if (!Array.isArray(payload.arguments)) throw new RestArgumentError('payload.arguments', 'must be an array');
+  let body: string;
   try {
-    return JSON.stringify({ target: payload.target, arguments: payload.arguments });
+    body = JSON.stringify({ target: payload.target, arguments: payload.arguments });
   } catch (error) {
     throw new RestArgumentError('payload.arguments', `cannot be serialized to JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_BODY_BYTES) {
+    throw new RestArgumentError('payload', `is ${bytes} bytes as JSON, over the service limit of ${MAX_BODY_BYTES} bytes`);
+  }
+  return body;
 }
 
 function validateReason(reason: string | undefined): void {
@@ -156,8 +173,15 @@ export class SignalRRestClient implements SignalRRestApi {
       this.application = options.application.toLowerCase();
     }
     this.random = options.random ?? Math.random;
-    this.httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
-    this.httpsAgent = new https.Agent({ keepAlive: true, scheduling: 'lifo' });
+    const agentOptions: http.AgentOptions = {
+      keepAlive: true,
+      scheduling: 'lifo',
+      // Applies to idle pooled sockets (the agent destroys them); in-flight requests are bounded by our own budget.
+      timeout: options.idleSocketTimeoutMs ?? 4000,
+      ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
+    };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
     this.http = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,

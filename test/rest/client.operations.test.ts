@@ -166,6 +166,7 @@ describe('argument validation (nothing is sent)', () => {
     ['unserializable arguments', (c: SignalRRestClient) => c.broadcast('chat', { target: 't', arguments: [1n] }), 'payload.arguments'],
     ['negative ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', -1), 'ttlSeconds'],
     ['fractional ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', 1.5), 'ttlSeconds'],
+    ['payload over 1 MB', (c: SignalRRestClient) => c.broadcast('chat', { target: 't', arguments: ['x'.repeat(1024 * 1024)] }), 'payload'],
     ['empty excluded id', (c: SignalRRestClient) => c.broadcast('chat', payload, ['']), 'excluded'],
   ])('%s', async (_name, call, parameter) => {
     const error = await Promise.resolve()
@@ -196,6 +197,12 @@ test('application option adds ?application= (the service prefixes the hub)', asy
   } finally {
     appClient.close();
   }
+});
+
+test('a payload just under 1 MB is sent', async () => {
+  const text = 'x'.repeat(1024 * 1024 - 64);
+  await client.broadcast('chat', { target: 't', arguments: [text] });
+  expect(JSON.parse(server.requests[0]!.body)).toEqual({ target: 't', arguments: [text] });
 });
 
 test('keep-alive: sequential calls reuse one connection', async () => {
