@@ -18,7 +18,8 @@ import { errorResponse, HttpError } from './errors';
  * | service said 413 (message too large)      | 413    | PayloadTooLarge          |
  * | service answered any other error status   | 502    | SignalRServiceRejected   |
  * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
- * | service did not answer in time            | 504    | SignalRServiceTimeout    |
+ * | service answered 503 (after retries)      | 503    | SignalRServiceUnavailable|
+ * | service did not answer in time / said 504 | 504    | SignalRServiceTimeout    |
  * | app setting missing or invalid            | 500    | ConfigurationError       |
  * | function produced a bad signalR output    | 500    | InvalidSignalROutput     |
  * | anything else                             | 500    | InternalError            |
@@ -88,6 +89,14 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     }
     if (error.status === 413) {
       return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field);
+    }
+    // The service itself (or its gateway) saying it is unavailable / timed out is the same situation as
+    // not reaching it: the caller gets the 503 / 504 it can retry on, not a 502 "rejected".
+    if (error.status === 503) {
+      return errorResponse(503, 'SignalRServiceUnavailable', 'the SignalR Service is unavailable (HTTP 503)', field);
+    }
+    if (error.status === 504) {
+      return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time (HTTP 504)', field);
     }
     return errorResponse(502, 'SignalRServiceRejected', `the SignalR Service rejected the request with HTTP ${error.status}${code}`, field);
   }
