@@ -1,6 +1,7 @@
 /**
  * Small helpers shared by the reliability suites (not a test file: jest only runs *.test.ts).
  */
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { signHs256, clientClaims } from '../support/jwtForge';
 import type { ClientCredentials } from '../support/loadClients';
 
@@ -28,3 +29,58 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---- calling the functions directly (real HttpRequest / InvocationContext from @azure/functions) ----
+
+
+/** app.http() warns "Skipping call to register function ... test mode" outside the host: expected here. */
+export function silenceRegistrationWarnings(): void {
+  const original = console.warn.bind(console);
+  console.warn = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && args[0].includes('test mode')) return;
+    original(...args);
+  };
+}
+
+export interface FunctionCall {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Sent as is (a string is not JSON-encoded again). */
+  body?: string | Buffer;
+}
+
+export interface FunctionResult {
+  status: number;
+  jsonBody: unknown;
+  /** Every log line the invocation wrote, joined. */
+  logs: string[];
+}
+
+export type FunctionHandler = (request: HttpRequest, context: InvocationContext) => unknown;
+
+export async function callFunction(handler: FunctionHandler, spec: FunctionCall, functionName = 'fn'): Promise<FunctionResult> {
+  const logs: string[] = [];
+  const context = new InvocationContext({
+    invocationId: 'reliability-invocation',
+    functionName,
+    logHandler: (level, ...args) => logs.push(`${level}: ${args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}\n${a.stack ?? ''}` : String(a))).join(' ')}`),
+  });
+  const init: ConstructorParameters<typeof HttpRequest>[0] = {
+    method: spec.method ?? 'POST',
+    url: `http://localhost:7071/api/${spec.path ?? functionName}`,
+    headers: spec.headers ?? {},
+    query: spec.query ?? {},
+  };
+  if (spec.body !== undefined) init.body = typeof spec.body === 'string' ? { string: spec.body } : { bytes: spec.body };
+  const response = ((await handler(new HttpRequest(init), context)) ?? {}) as HttpResponseInit;
+  return { status: response.status ?? 200, jsonBody: response.jsonBody, logs };
+}
+
+/** The app's JSON error shape `{error: {code, message, field?}}`, or undefined when the body is not one. */
+export function appErrorOf(result: FunctionResult): { code: string; message: string; field?: string } | undefined {
+  const body = result.jsonBody as { error?: { code?: unknown; message?: unknown; field?: unknown } } | undefined;
+  if (body?.error === undefined || typeof body.error.code !== 'string' || typeof body.error.message !== 'string') return undefined;
+  return { code: body.error.code, message: body.error.message, ...(typeof body.error.field === 'string' ? { field: body.error.field } : {}) };
+}
