@@ -145,8 +145,8 @@
       await callFunction('sendMessage', message);
       $('text').value = '';
       showError('send-error', null);
-      // A direct message does not come back to its sender, so show it here.
-      if (kind === 'user' && recipient !== state.user) addMessage(payload);
+      // A direct message, or one to a group we are not in, does not come back to its sender: show it here.
+      if ((kind === 'user' && recipient !== state.user) || (kind === 'group' && !state.groups.has(recipient))) addMessage(payload);
     } catch (error) {
       showError('send-error', error);
     }
@@ -155,7 +155,8 @@
   async function connect(user) {
     state.user = user;
     const connection = new signalR.HubConnectionBuilder()
-      .withUrl(apiBase + '?userId=' + encodeURIComponent(user), { headers: { 'x-user-id': user } })
+      // The user id rides in the negotiate query (userId), which the negotiate function reads.
+      .withUrl(apiBase + '?userId=' + encodeURIComponent(user))
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(1000 * 2 ** context.previousRetryCount, 10000) })
       .configureLogging(signalR.LogLevel.Warning)
       .build();
