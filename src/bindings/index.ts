@@ -5,7 +5,7 @@
  */
 export { signalRInput, signalROutput, DEFAULT_CONNECTION_STRING_SETTING } from './declarations';
 export type { SignalRConnectionInfoInput, SignalRConnectionInfoOptions, SignalROutput, SignalROutputOptions } from './declarations';
-export { withSignalR, resolveSignalRInputs, flushSignalROutputs } from './withSignalR';
+export { withSignalR } from './withSignalR';
 export type { SignalRAdapterOptions } from './withSignalR';
 export type { SignalRConnectionInfo, SignalRServiceFactory } from './connectionInfo';
 export { normalizeSignalROutput, describeOperation } from './outputItems';

@@ -173,6 +173,18 @@ describe('sendMessage function', () => {
       expectNoSecrets(result);
     });
 
+    it.each([
+      [503, 503, 'SignalRServiceUnavailable'],
+      [504, 504, 'SignalRServiceTimeout'],
+      [401, 502, 'SignalRServiceRejected'],
+    ])('service answers %i: %i %s', async (serviceStatus, status, code) => {
+      server.respondWith({ status: serviceStatus });
+      const result = await send({ body: { target: 't', arguments: [] } });
+      expect(result.status).toBe(status);
+      expect(errorOf(result).code).toBe(code);
+      expectNoSecrets(result);
+    });
+
     it('stops at the first failure: later items are not sent, the failing index is named', async () => {
       server.enqueue({ status: 202 }, { status: 500 });
       const result = await send({ body: [{ target: 'a' }, { target: 'b', userId: 'u' }, { target: 'c' }] });
