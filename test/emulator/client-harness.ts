@@ -63,6 +63,8 @@ export interface ConnectOptions {
   protocol?: ProtocolName;
   token?: string;
   target?: string;
+  /** The client's own ping interval (default 15 s in the client). */
+  keepAliveIntervalMs?: number;
 }
 
 export async function connectClient(emulator: RunningEmulator, options: ConnectOptions = {}): Promise<TestClient> {
@@ -74,6 +76,7 @@ export async function connectClient(emulator: RunningEmulator, options: ConnectO
       accessTokenFactory: () => token,
     })
     .configureLogging(LogLevel.None);
+  if (options.keepAliveIntervalMs !== undefined) builder = builder.withKeepAliveInterval(options.keepAliveIntervalMs);
   if (options.protocol === 'messagepack') builder = builder.withHubProtocol(new MessagePackHubProtocol());
   const connection = builder.build();
   const received: unknown[][] = [];
