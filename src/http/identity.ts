@@ -8,6 +8,7 @@ import { badRequest, forbidden } from './errors';
  *   `x-ms-client-principal-id`. With authentication enabled the platform strips that header from incoming
  *   requests and sets it itself, so it can be trusted. (Without platform authentication anyone can send it:
  *   do not deploy with SignalRAllowClientUserId=false and expect this header alone to protect you.)
+ *   Static Web Apps' linked backends get only `x-ms-client-principal` (base64 JSON); its `userId` is used then.
  * - `client`: the caller states its own user id in header `x-user-id` or query parameter `userId`.
  *   Honoured only when app setting SignalRAllowClientUserId is `true` (local development, demos).
  * - `anonymous`: neither.
@@ -23,6 +24,19 @@ export const CLIENT_USER_ID_QUERY = 'userId';
 
 function nonEmpty(value: string | null | undefined): string | undefined {
   return value === null || value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The platform-authenticated user id: `x-ms-client-principal-id`, else the Static Web Apps principal's userId. */
+function principalUserId(request: HttpRequest): string | undefined {
+  const fromHeader = nonEmpty(request.headers.get(PRINCIPAL_ID_HEADER));
+  if (fromHeader !== undefined) return fromHeader;
+  try {
+    // request.user parses x-ms-client-principal; a malformed or partial header must not crash the function.
+    const user = request.user;
+    return user !== null && user.type === 'StaticWebApps' && typeof user.id === 'string' ? nonEmpty(user.id) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The user id the client states about itself (header wins the naming, both must agree). */
@@ -42,7 +56,7 @@ function claimedUserId(request: HttpRequest): { userId: string; field: string } 
  * or when one is stated but SignalRAllowClientUserId is not `true`.
  */
 export function resolveCaller(request: HttpRequest, allowClientUserId: boolean): Caller {
-  const principal = nonEmpty(request.headers.get(PRINCIPAL_ID_HEADER));
+  const principal = principalUserId(request);
   const claimed = claimedUserId(request);
   if (principal !== undefined) {
     if (claimed !== undefined && claimed.userId !== principal) {

@@ -42,6 +42,19 @@ describe('negotiate function', () => {
     expect(verifyToken((result.body as { accessToken: string }).accessToken)['asrs.s.uid']).toBe('aad-user-1');
   });
 
+  it('reads the Static Web Apps principal (x-ms-client-principal) when there is no principal-id header', async () => {
+    const principal = Buffer.from(JSON.stringify({ identityProvider: 'github', userId: 'swa-user', userDetails: 'ann', userRoles: ['anonymous'] })).toString('base64');
+    const result = await call(negotiate, { headers: { 'x-ms-client-principal': principal } });
+    expect(result.status).toBe(200);
+    expect(verifyToken((result.body as { accessToken: string }).accessToken)['asrs.s.uid']).toBe('swa-user');
+  });
+
+  it('a malformed x-ms-client-principal is ignored, not a crash', async () => {
+    const result = await call(negotiate, { headers: { 'x-ms-client-principal': 'bm90IGpzb24=' } });
+    expect(result.status).toBe(200);
+    expect(verifyToken((result.body as { accessToken: string }).accessToken)['asrs.s.uid']).toBeUndefined();
+  });
+
   it('honours SignalRHubName and SignalRTokenLifetimeSeconds', async () => {
     setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRHubName: 'Lobby', SignalRTokenLifetimeSeconds: '120' });
     const nowSeconds = Math.floor(Date.now() / 1000);
