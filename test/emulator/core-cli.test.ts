@@ -1,0 +1,100 @@
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import path from 'node:path';
+import { describeStart, parseArgs, UsageError } from '../../src/emulator/cli';
+import { startEmulator } from '../../src/emulator';
+
+const CLI = path.resolve(__dirname, '../../src/emulator/cli.ts');
+const REGISTER = path.resolve(__dirname, 'core-ts-register.js');
+
+interface Run {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, ['-r', REGISTER, CLI, ...args], { env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitForOutput(run: Run, text: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!run.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`CLI did not print '${text}'; output so far:\n${run.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('emulator CLI arguments', () => {
+  it('parses --port/--host in both forms and validates them', () => {
+    expect(parseArgs([])).toEqual({ port: 8888, host: '127.0.0.1', verbose: false, help: false });
+    expect(parseArgs(['--port', '0', '--host=localhost', '--verbose'])).toEqual({ port: 0, host: 'localhost', verbose: true, help: false });
+    expect(parseArgs(['--help']).help).toBe(true);
+    expect(() => parseArgs(['--port', 'abc'])).toThrow(UsageError);
+    expect(() => parseArgs(['--port', '70000'])).toThrow(/0 to 65535/);
+    expect(() => parseArgs(['--port'])).toThrow(/needs a value/);
+    expect(() => parseArgs(['--host', 'a b'])).toThrow(/--host/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument/);
+  });
+
+  it('prints the well-known key but masks a custom one', async () => {
+    const custom = await startEmulator({ port: 0, accessKey: 'my-private-key-my-private-key-0123456789' });
+    try {
+      const masked = describeStart(custom, true);
+      expect(masked).not.toContain('my-private-key');
+      expect(masked).toContain('AccessKey=<value of SIGNALR_EMULATOR_ACCESS_KEY>');
+      expect(masked).toContain(custom.url);
+    } finally {
+      await custom.close();
+    }
+    const standard = await startEmulator({ port: 0 });
+    try {
+      expect(describeStart(standard, false)).toContain(standard.connectionString);
+    } finally {
+      await standard.close();
+    }
+  });
+});
+
+describe('emulator CLI process', () => {
+  it('starts, serves, and exits 0 on SIGINT', async () => {
+    const run = runCli(['--port', '0']);
+    await waitForOutput(run, 'Press Ctrl+C');
+    const url = /listening on (http:\/\/\S+)/.exec(run.output())?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(run.output()).toContain('AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH');
+    const health = await fetch(`${url}/api/health`, { method: 'HEAD' });
+    expect(health.status).toBe(200);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('exits 0 on SIGTERM and never prints a custom key', async () => {
+    const run = runCli(['--port=0'], { SIGNALR_EMULATOR_ACCESS_KEY: 'super-secret-emulator-key-0123456789abcd' });
+    await waitForOutput(run, 'Press Ctrl+C');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).not.toContain('super-secret');
+    expect(run.output()).toContain('<value of SIGNALR_EMULATOR_ACCESS_KEY>');
+  });
+
+  it('explains a bad flag (exit 2) and a port in use (exit 1)', async () => {
+    const bad = runCli(['--port', 'x']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toContain("--port must be an integer from 0 to 65535, got 'x'");
+    expect(bad.output()).toContain('Usage: signalr-emulator');
+
+    const busy = await startEmulator({ port: 0 });
+    try {
+      const clash = runCli(['--port', String(busy.port)]);
+      expect(await clash.exited).toBe(1);
+      expect(clash.output()).toContain(`port ${busy.port} is already in use on 127.0.0.1`);
+    } finally {
+      await busy.close();
+    }
+  });
+});
