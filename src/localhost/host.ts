@@ -171,12 +171,10 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     host: bindHost,
     port,
     routePrefix,
-    functions: table.httpFunctions.map((fn) => ({
-      name: fn.name,
-      methods: fn.methods ?? 'ALL',
-      url: `${url}/${fn.routeTemplate}`,
-      authLevel: fn.authLevel,
-    })),
+    // By name, for printing (the route table itself stays in precedence order).
+    functions: table.httpFunctions
+      .map((fn) => ({ name: fn.name, methods: fn.methods ?? ('ALL' as const), url: `${url}/${fn.routeTemplate}`, authLevel: fn.authLevel }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
