@@ -34,7 +34,7 @@ import {
 } from './httpAdapter';
 import { invokeFunction, type BindingHandler } from './invoke';
 import { consoleLogWriter, formatLogLine, passesLevel, type LogWriter } from './logger';
-import { redactSecrets } from './redact';
+import { createRedactor } from './redact';
 import { splitPath } from './routeTemplate';
 
 export const defaultLocalHttpPort = 7071;
@@ -108,6 +108,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const hostJson = readHostJson(projectRoot);
   const routePrefix = (options.routePrefix ?? hostJson.routePrefix).replace(/^\/+|\/+$/g, '');
   const writer = options.logWriter ?? consoleLogWriter;
+  const redact = createRedactor(env);
 
   const { registrations } = loadApp(projectRoot, options.entry);
   const table = buildFunctionTable(registrations.functions, routePrefix);
@@ -122,11 +123,11 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const logContext = { level, message, category: 'user', invocationContext, hookData: {}, appHookData };
     for (const hook of registrations.hooksNamed('log')) hook(logContext);
     if (!passesLevel(logContext.level, minimumLevel(source))) return;
-    writer(logContext.level, formatLogLine(source, redactSecrets(String(logContext.message), env)));
+    writer(logContext.level, formatLogLine(source, redact(String(logContext.message))));
   };
   const appHookData: Record<string, unknown> = {};
   functionsCore.setSystemLog((level, _category, message) => {
-    if (passesLevel(level, 'warning')) writer(level, formatLogLine('Host', redactSecrets(message, env)));
+    if (passesLevel(level, 'warning')) writer(level, formatLogLine('Host', redact(message)));
   });
 
   for (const skipped of table.skipped) {

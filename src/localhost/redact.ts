@@ -14,8 +14,18 @@ const patterns: RegExp[] = [
 const secretNamePattern = /(key|secret|password|token|connectionstring|connection_string|sas)/i;
 
 export function redactSecrets(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return redactKnown(text, secretValues(env));
+}
+
+/** A redactor with the environment's secrets collected once (the host logs on every request). */
+export function createRedactor(env: NodeJS.ProcessEnv = process.env): (text: string) => string {
+  const secrets = secretValues(env);
+  return (text) => redactKnown(text, secrets);
+}
+
+function redactKnown(text: string, secrets: string[]): string {
   let result = text;
-  for (const secret of secretValues(env)) result = result.split(secret).join(hidden);
+  for (const secret of secrets) result = result.split(secret).join(hidden);
   result = result.replace(patterns[0], (_match, key: string) => `${key}=${hidden}`);
   result = result.replace(patterns[1], (_match, prefix: string) => `${prefix}${hidden}`);
   result = result.replace(patterns[2], (_match, prefix: string) => `${prefix}${hidden}`);
