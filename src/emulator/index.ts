@@ -140,6 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       hubState.dispose();
       if (error.code === 'EADDRINUSE') reject(new Error(`port ${requestedPort} is already in use on ${host}`));
       else if (error.code === 'EADDRNOTAVAIL') reject(new Error(`address ${host} is not available on this machine`));
+      else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new Error(`host ${host} could not be resolved`));
       else if (error.code === 'EACCES') reject(new Error(`not allowed to listen on ${host}:${requestedPort}`));
       else reject(error);
     };
@@ -153,7 +154,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : requestedPort;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  // Bound to every interface: clients still need a name they can dial.
+  const dialHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  const urlHost = dialHost.includes(':') ? `[${dialHost}]` : dialHost;
   let closing: Promise<void> | undefined;
 
   const close = (): Promise<void> => {
@@ -173,7 +176,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   return {
-    host,
+    host: dialHost,
     port,
     url: `http://${urlHost}:${port}`,
     connectionString: buildConnectionString(urlHost, port, accessKey),

@@ -1,10 +1,39 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import ts from 'typescript';
 import { describeStart, parseArgs, UsageError } from '../../src/emulator/cli';
 import { startEmulator } from '../../src/emulator';
 
-const CLI = path.resolve(__dirname, '../../src/emulator/cli.ts');
-const REGISTER = path.resolve(__dirname, 'core-ts-register.js');
+// All of src/, in case emulator modules import shared code from outside src/emulator.
+const SOURCE_DIR = path.resolve(__dirname, '../../src');
+const NODE_MODULES = path.resolve(__dirname, '../../node_modules');
+let buildDir = '';
+
+/** Transpiles the emulator sources once so the child process starts like the built package command. */
+function transpileEmulator(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.isDirectory()) transpileEmulator(source, path.join(to, entry.name));
+    else if (entry.name.endsWith('.ts')) {
+      const { outputText } = ts.transpileModule(fs.readFileSync(source, 'utf8'), {
+        fileName: source,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      fs.writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
+    }
+  }
+}
+
+beforeAll(() => {
+  buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalr-emulator-cli-'));
+  transpileEmulator(SOURCE_DIR, buildDir);
+});
+afterAll(() => {
+  fs.rmSync(buildDir, { recursive: true, force: true });
+});
 
 interface Run {
   child: ChildProcessWithoutNullStreams;
@@ -13,7 +42,10 @@ interface Run {
 }
 
 function runCli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, ['-r', REGISTER, CLI, ...args], { env: { ...process.env, ...env } });
+  // NODE_PATH lets the transpiled copy outside the project find the project's packages.
+  const child = spawn(process.execPath, [path.join(buildDir, 'emulator', 'cli.js'), ...args], {
+    env: { ...process.env, NODE_PATH: NODE_MODULES, ...env },
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
