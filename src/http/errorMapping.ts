@@ -1,4 +1,6 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
+import { EntraAuthError } from '../auth/entra';
+import { TokenError } from '../auth/tokens';
 import { ConfigError } from '../config/connectionString';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../rest/errors';
 import { RestArgumentError } from '../rest/paths';
@@ -20,6 +22,8 @@ import { errorResponse, HttpError } from './errors';
  * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
  * | service answered 503 (after retries)      | 503    | SignalRServiceUnavailable|
  * | service did not answer in time / said 504 | 504    | SignalRServiceTimeout    |
+ * | client token refused (over 4 KB of claims)| 400    | InvalidTokenRequest      |
+ * | Microsoft Entra ID token/key unavailable  | 503    | SignalRAuthUnavailable   |
  * | app setting missing or invalid            | 500    | ConfigurationError       |
  * | function produced a bad signalR output    | 500    | InvalidSignalROutput     |
  * | anything else                             | 500    | InternalError            |
@@ -28,7 +32,8 @@ export function toErrorResponse(error: unknown, context?: InvocationContext): Ht
   const { response, log } = classify(error, context?.invocationId);
   if (context !== undefined) {
     const status = response.status ?? 500;
-    const line = `${context.functionName || 'function'}: HTTP ${status}: ${log}`;
+    // The host already tags each log line with the function name.
+    const line = `HTTP ${status}: ${log}`;
     if (status >= 500) context.error(line);
     else context.warn(line);
   }
@@ -53,6 +58,17 @@ function classify(error: unknown, invocationId: string | undefined): Classified 
   const rest = classifyRestFailure(error, undefined);
   if (rest !== undefined) return { response: rest, log: error instanceof Error ? error.message : String(error) };
 
+  if (error instanceof TokenError) {
+    // What goes into a client token comes from the request (user id, id-token claims): too much of it is the
+    // caller's mistake. The message names the limit, never the token.
+    return { response: errorResponse(400, 'InvalidTokenRequest', error.message), log: error.message };
+  }
+  if (error instanceof EntraAuthError) {
+    return {
+      response: errorResponse(503, 'SignalRAuthUnavailable', 'could not authenticate to the SignalR Service with Microsoft Entra ID; see the function logs'),
+      log: error.message,
+    };
+  }
   if (error instanceof ConfigError) {
     const key = error.key === undefined ? '' : ` (connection string key '${error.key}')`;
     return {

@@ -2,6 +2,20 @@
 import { expect } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 
+/**
+ * The callbacks given to page.evaluate / waitForFunction run inside the browser, where `document` exists. The
+ * project compiles without the DOM library (it is Node code), so this module declares the little it uses.
+ */
+interface PageElement {
+  textContent: string | null;
+  hidden: boolean;
+  value?: string;
+}
+declare const document: {
+  getElementById(id: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+};
+
 export interface ShownMessage {
   sender: string;
   text: string;
@@ -34,7 +48,7 @@ export class ChatUser {
     await this.page.click('#send');
     // The input is cleared once the function accepted the message; an error is shown otherwise.
     await this.page.waitForFunction(
-      () => (document.getElementById('text') as HTMLInputElement).value === '' || !document.getElementById('send-error')?.hidden,
+      () => document.getElementById('text')?.value === '' || !document.getElementById('send-error')?.hidden,
     );
     expect(await this.error()).toBe('');
   }
@@ -70,7 +84,7 @@ export class ChatUser {
   /** Waits until a message with this text is shown, and returns it. */
   async waitForMessage(text: string): Promise<ShownMessage> {
     await this.page.waitForFunction(
-      (wanted) => [...document.querySelectorAll('#messages li .text')].some((element) => element.textContent === wanted),
+      (wanted) => Array.from(document.querySelectorAll('#messages li .text')).some((element) => element.textContent === wanted),
       text,
       { timeout: 15000 },
     );

@@ -157,3 +157,12 @@ test('the Dapr endpoint sends to a group through the same adapter', async () => 
   expect(texts(alice)).toContain('from dapr');
   expect(texts(bob)).not.toContain('from dapr');
 });
+
+test('a user id too long for a 4 KB client token is a 400 naming the limit, not a 500', async () => {
+  const result = await call(negotiate, { query: { userId: 'u'.repeat(5000) } }, 'negotiate');
+  expect(result.status).toBe(400);
+  const body = result.body as { error: { code: string; message: string } };
+  expect(body.error.code).toBe('InvalidTokenRequest');
+  expect(body.error.message).toContain('4096');
+  expect(JSON.stringify(body)).not.toMatch(/eyJ/);
+});
