@@ -33,11 +33,14 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 // ---- calling the functions directly (real HttpRequest / InvocationContext from @azure/functions) ----
 
 
-/** app.http() warns "Skipping call to register function ... test mode" outside the host: expected here. */
+/**
+ * app.http() warns "Skipping call to register function ... test mode" outside the host, and
+ * @azure/functions warns when it cannot parse a (fuzzed) x-ms-client-principal header: both expected here.
+ */
 export function silenceRegistrationWarnings(): void {
   const original = console.warn.bind(console);
   console.warn = (...args: unknown[]): void => {
-    if (typeof args[0] === 'string' && args[0].includes('test mode')) return;
+    if (typeof args[0] === 'string' && (args[0].includes('test mode') || args[0].includes('x-ms-client-principal header'))) return;
     original(...args);
   };
 }
@@ -47,6 +50,7 @@ export interface FunctionCall {
   path?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  params?: Record<string, string>;
   /** Sent as is (a string is not JSON-encoded again). */
   body?: string | Buffer;
 }
@@ -72,6 +76,7 @@ export async function callFunction(handler: FunctionHandler, spec: FunctionCall,
     url: `http://localhost:7071/api/${spec.path ?? functionName}`,
     headers: spec.headers ?? {},
     query: spec.query ?? {},
+    params: spec.params ?? {},
   };
   if (spec.body !== undefined) init.body = typeof spec.body === 'string' ? { string: spec.body } : { bytes: spec.body };
   const response = ((await handler(new HttpRequest(init), context)) ?? {}) as HttpResponseInit;

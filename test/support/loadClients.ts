@@ -70,9 +70,15 @@ export function httpRequest(
   options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: http.Agent; localAddress?: string; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    // Always frame a body with Content-Length: Node sends DELETE / OPTIONS bodies unframed otherwise,
+    // which the server would read as a second, garbage request.
+    if (options.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
+      headers['content-length'] = String(Buffer.byteLength(options.body));
+    }
     const req = http.request(url, {
       method: options.method ?? 'GET',
-      headers: options.headers,
+      headers,
       agent: options.agent,
       localAddress: options.localAddress,
     });
