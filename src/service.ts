@@ -64,7 +64,8 @@ export function createSignalRService(config: SignalRConnectionConfig, options: C
 
   if (auth.kind === 'accessKey') {
     const issuer = new TokenIssuer(auth.accessKey);
-    rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer) });
+    // The key is passed as a secret to redact: it must never reach an error message, even if echoed back.
+    rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer), secrets: [auth.accessKey] });
     signClientToken = async (audience, request) => issuer.clientToken({ audience, ...request });
   } else {
     const credential = options.credential ?? createEntraCredential(auth.credential, auth.authType, config.settingName, options.loadIdentity);

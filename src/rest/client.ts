@@ -54,6 +54,11 @@ export interface SignalRRestClientOptions {
   idleSocketTimeoutMs?: number;
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
+  /**
+   * Secrets (the AccessKey) blanked out of anything the service answers before it goes into an error
+   * message: a misconfigured endpoint or a hostile proxy could echo them back, and error messages are logged.
+   */
+  secrets?: readonly string[];
 }
 
 /** The service refuses bodies over 1 MB with 413; refusing locally saves the upload and names the field. */
@@ -103,7 +108,7 @@ function headerString(value: unknown): string | undefined {
 }
 
 /** The `message` of a JSON error body `{code, message, ...}`, else the start of the text body. */
-function serviceMessageOf(body: unknown): string | undefined {
+function serviceMessageOf(body: unknown, secrets: readonly string[]): string | undefined {
   if (typeof body !== 'string' || body.trim() === '') return undefined;
   let message: string = body;
   try {
@@ -117,6 +122,7 @@ function serviceMessageOf(body: unknown): string | undefined {
     // not JSON: keep the text
   }
   message = scrubSecrets(message.trim());
+  for (const secret of secrets) if (secret !== '') message = message.split(secret).join('<redacted>');
   return message.length > MAX_SERVICE_MESSAGE_LENGTH ? `${message.slice(0, MAX_SERVICE_MESSAGE_LENGTH)}...` : message;
 }
 
@@ -155,6 +161,7 @@ export class SignalRRestClient implements SignalRRestApi {
   private readonly retry: RetryOptions;
   private readonly application?: string;
   private readonly random: () => number;
+  private readonly secrets: readonly string[];
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly http: AxiosInstance;
@@ -173,6 +180,7 @@ export class SignalRRestClient implements SignalRRestApi {
       this.application = options.application.toLowerCase();
     }
     this.random = options.random ?? Math.random;
+    this.secrets = options.secrets ?? [];
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
       scheduling: 'lifo',
@@ -407,7 +415,7 @@ export class SignalRRestClient implements SignalRRestApi {
         if (request.expect.includes(response.status)) return response;
         const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
         const errorCode = headerString(response.headers['x-ms-error-code']);
-        const serviceMessage = serviceMessageOf(response.data);
+        const serviceMessage = serviceMessageOf(response.data, this.secrets);
         failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
         finalError = new SignalRServiceError(context, response.status, {
           ...(errorCode === undefined ? {} : { errorCode }),
