@@ -44,6 +44,7 @@ export class ClientConnection implements HubMember {
   private lastReceivedAt: number;
   private lastSentAt: number;
   private transportDone = false;
+  private backpressureCheckPending = false;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -243,8 +244,23 @@ export class ClientConnection implements HubMember {
     if (!transport || !encoding) return;
     transport.write(bytes, encoding.binary);
     this.lastSentAt = Date.now();
-    if (transport.queuedBytes() > this.host.limits.maxOutboundBytes) {
-      this.host.log(`connection ${this.connectionId}: client is not reading, ${transport.queuedBytes()} bytes queued, dropping it`);
+    if (!this.backpressureCheckPending) {
+      // Checked once per event-loop turn, after the transport has handed the turn's burst to the
+      // socket (its flush was queued first): only bytes the client has not taken count.
+      this.backpressureCheckPending = true;
+      process.nextTick(() => {
+        this.backpressureCheckPending = false;
+        this.checkBackpressure();
+      });
+    }
+  }
+
+  private checkBackpressure(): void {
+    const transport = this.transport;
+    if (!transport || this.state !== 'connected') return;
+    const queued = transport.queuedBytes();
+    if (queued > this.host.limits.maxOutboundBytes) {
+      this.host.log(`connection ${this.connectionId}: client is not reading, ${queued} bytes queued, dropping it`);
       this.close(`Connection dropped: the client did not read its messages and more than ${this.host.limits.maxOutboundBytes} bytes were queued for it.`);
     }
   }

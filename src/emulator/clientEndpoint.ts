@@ -156,7 +156,7 @@ export class ClientEndpoint {
         ws.terminate();
         return;
       }
-      const transport = new WebSocketTransport(ws, {
+      const transport = new WebSocketTransport(ws, socket, {
         onData: (data) => chosen.connection.receive(data, Date.now()),
         onFinished: () => chosen.connection.transportFinished(),
       });

@@ -11,6 +11,7 @@ export class ServerSentEventsTransport implements ClientTransport {
   readonly transferFormats = ['Text'] as const;
   readonly inherentKeepAlive = false;
   private ended = false;
+  private corked = false;
 
   constructor(req: IncomingMessage, private readonly res: ServerResponse, events: Pick<TransportEvents, 'onFinished'>) {
     res.writeHead(200, {
@@ -29,7 +30,17 @@ export class ServerSentEventsTransport implements ClientTransport {
   }
 
   write(bytes: Buffer): void {
-    if (!this.ended) this.res.write(bytes);
+    if (this.ended) return;
+    // A burst of writes in one event-loop turn leaves in one system call.
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.res.uncork();
+      });
+    }
+    this.res.write(bytes);
   }
 
   queuedBytes(): number {

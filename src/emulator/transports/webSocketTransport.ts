@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { ClientTransport } from './clientTransport';
 
@@ -20,8 +21,17 @@ export class WebSocketTransport implements ClientTransport {
   readonly transferFormats = ['Text', 'Binary'] as const;
   readonly inherentKeepAlive = false;
   private closeTimer: NodeJS.Timeout | undefined;
+  private corked = false;
 
-  constructor(private readonly socket: WebSocket, events: TransportEvents) {
+  /**
+   * @param rawSocket the upgraded TCP socket under `socket`: corked while a burst of writes is made in one
+   * turn of the event loop, so a burst leaves in one system call instead of one per message.
+   */
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly rawSocket: Duplex,
+    events: TransportEvents,
+  ) {
     socket.on('message', (data) => events.onData(toBuffer(data)));
     socket.on('close', () => {
       if (this.closeTimer) clearTimeout(this.closeTimer);
@@ -33,6 +43,14 @@ export class WebSocketTransport implements ClientTransport {
 
   write(bytes: Buffer, binary: boolean): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.rawSocket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.rawSocket.uncork();
+      });
+    }
     this.socket.send(bytes, { binary });
   }
 
