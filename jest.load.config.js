@@ -1,13 +1,13 @@
 /**
  * `npm run test:load`: the heavy reliability runs (10,000 connections, 100,000 messages, emulator process
- * restarts). Kept out of `npm test` (jest.config.js matches *.test.ts only); one worker, so the runs do not
+ * restarts). Kept out of `npm test` (jest.config.js ignores *.load.test.ts); one worker, so the runs do not
  * compete for the two cores or the file-descriptor budget.
  * @type {import('jest').Config}
  */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test/reliability/load'],
-  testMatch: ['**/*.load.ts'],
+  testMatch: ['**/*.load.test.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
   },
