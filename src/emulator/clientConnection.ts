@@ -101,11 +101,15 @@ export class ClientConnection implements HubMember {
   }
 
   /** Closed by the service (REST close, shutdown, protocol error, slow consumer): the client gets a Close message. */
-  close(reason: string | undefined): void {
+  close(reason: string | undefined, allowReconnect = false): void {
     if (this.state === 'closed') return;
     const wasConnected = this.state === 'connected';
     if (wasConnected && this.encoding) {
-      const close: HubProtocolMessage = { type: MessageType.Close, ...(reason !== undefined ? { error: reason } : {}) };
+      const close: HubProtocolMessage = {
+        type: MessageType.Close,
+        ...(reason !== undefined ? { error: reason } : {}),
+        ...(allowReconnect ? { allowReconnect: true } : {}),
+      };
       this.transport?.write(this.encoding.encode(close), this.encoding.binary);
     }
     this.leave();

@@ -165,9 +165,12 @@ export class ClientEndpoint {
     });
   }
 
-  /** Closes every connection with a Close message (shutdown). */
+  /**
+   * Closes every connection with a Close message (shutdown). Like an ASP.NET Core server that stops,
+   * it allows reconnecting, so clients with automatic reconnect come back once the service is up again.
+   */
   closeAll(reason: string): void {
-    for (const session of [...this.sessions.values()]) session.connection.close(reason);
+    for (const session of [...this.sessions.values()]) session.connection.close(reason, true);
   }
 
   /** Cuts every remaining connection at once. */

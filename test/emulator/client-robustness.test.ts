@@ -232,7 +232,13 @@ describe('startEmulator and close', () => {
         connectClient(emulator, { user: `u${transport}`, transport }),
       ),
     );
+    const raw = await openRawSocket(emulator, 'chat', 'raw');
+    raw.ws.send(HANDSHAKE_JSON);
+    await raw.waitForFrames(1);
     await emulator.close();
+    await raw.closed;
+    // Like a stopping ASP.NET Core server: the Close message allows clients to reconnect.
+    expect(raw.frames[raw.frames.length - 1]).toBe('{"type":7,"error":"The emulator is shutting down.","allowReconnect":true}\u001e');
     const errors = await Promise.all(clients.map((c) => c.closed));
     for (const error of errors) expect(error?.message ?? '').toMatch(/shutting down|closed|Error/);
     expect(emulator.core.connectionCount()).toBe(0);
