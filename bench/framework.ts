@@ -12,6 +12,8 @@ export interface RunContext {
   quick: boolean;
   /** Rounds per group (1 in quick mode). */
   rounds: number;
+  /** True when --rounds was given: it then wins over a group's own default. */
+  roundsFromCommandLine: boolean;
   /** Extra node flags for the server child processes, e.g. `--cpu-prof`. */
   childExecArgv: string[];
   log(message: string): void;
@@ -157,7 +159,7 @@ export async function runGroup(scenario: string, group: Group, ctx: RunContext):
   };
 
   if (group.warmup) for (const name of sideNames) await runSide(name, false);
-  const rounds = ctx.quick ? ctx.rounds : (group.rounds ?? ctx.rounds);
+  const rounds = ctx.quick || ctx.roundsFromCommandLine ? ctx.rounds : (group.rounds ?? ctx.rounds);
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? sideNames : [...sideNames].reverse();
     for (const name of order) await runSide(name, true);

@@ -35,6 +35,7 @@ interface Options {
   quick: boolean;
   only: string[] | null;
   rounds: number;
+  roundsGiven: boolean;
   out: string;
   cpuProf: boolean;
 }
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): Options {
     quick: false,
     only: null,
     rounds: 5,
+    roundsGiven: false,
     out: path.join(PROJECT_ROOT, 'bench', 'results', 'latest.json'),
     cpuProf: false,
   };
@@ -56,7 +58,10 @@ function parseArgs(argv: string[]): Options {
     };
     if (arg === '--quick') options.quick = true;
     else if (arg === '--only') options.only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (arg === '--rounds') options.rounds = Number(value());
+    else if (arg === '--rounds') {
+      options.rounds = Number(value());
+      options.roundsGiven = true;
+    }
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--cpu-prof') options.cpuProf = true;
     else throw new Error(`unknown argument ${arg} (use --quick, --only a,b, --rounds N, --out file, --cpu-prof)`);
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
   const ctx: RunContext = {
     quick: options.quick,
     rounds: options.rounds,
+    roundsFromCommandLine: options.roundsGiven,
     childExecArgv: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     log,
   };

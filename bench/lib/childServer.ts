@@ -119,3 +119,9 @@ export async function readRss(server: ChildServer): Promise<number> {
   if (typeof rss !== 'number') throw new Error('child answered rss with a non-number');
   return rss;
 }
+
+export async function readCpuMicros(server: ChildServer): Promise<number> {
+  const micros = await server.request('cpu');
+  if (typeof micros !== 'number') throw new Error('child answered cpu with a non-number');
+  return micros;
+}

@@ -38,7 +38,7 @@ if (parentPort && workerData && (workerData as { harnessWorker?: boolean }).harn
           return true;
         case 'wait': {
           const count = await harness.waitForCount(command.target, command.timeoutMs);
-          return { count, lastReceipt: performance.timeOrigin + harness.lastReceipt };
+          return { count, lastReceipt: performance.timeOrigin + harness.lastReceipt, dropped: harness.dropped };
         }
         case 'close':
           await harness.close();
@@ -89,9 +89,9 @@ export class RemoteHarness {
     await this.call({ cmd: 'reset' });
   }
 
-  /** Waits until `target` records arrived (or the timeout); returns the count and the epoch ms of the last one. */
-  async wait(target: number, timeoutMs: number): Promise<{ count: number; lastReceipt: number }> {
-    return (await this.call({ cmd: 'wait', target, timeoutMs })) as { count: number; lastReceipt: number };
+  /** Waits until `target` records arrived (or a client was dropped, or the timeout); returns the count, the epoch ms of the last one, and the dropped clients. */
+  async wait(target: number, timeoutMs: number): Promise<{ count: number; lastReceipt: number; dropped: number }> {
+    return (await this.call({ cmd: 'wait', target, timeoutMs })) as { count: number; lastReceipt: number; dropped: number };
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,13 @@ export function varint(value: number): Buffer {
 }
 
 const PING_JSON = Buffer.from('{"type":6}');
+
+/** A Ping record: clients send one every 15 s (we use less) or the service drops them after 30 s. */
+export function pingFrame(protocol: HubProtocolName): Buffer {
+  if (protocol === 'json') return Buffer.from('{"type":6}\u001e');
+  const body = encode([6]);
+  return Buffer.concat([varint(body.length), body]);
+}
 const INVOCATION_JSON = Buffer.from('"type":1');
 
 /**

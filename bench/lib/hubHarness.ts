@@ -10,7 +10,10 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { HandJwtSigner } from './handJwt';
-import { countInvocations, handshakeRequest, RECORD_SEPARATOR, type HubProtocolName } from './hubFrames';
+import { countInvocations, handshakeRequest, pingFrame, RECORD_SEPARATOR, type HubProtocolName } from './hubFrames';
+
+/** Well inside the service's 30 s client timeout, as the official clients do (every 15 s). */
+const PING_INTERVAL_MS = 5000;
 
 export interface HarnessConfig {
   /** `negotiate`: our emulator (negotiate, then WebSocket); `direct`: the plain ws baseline. */
@@ -48,6 +51,9 @@ export class HubHarness {
   private readonly signer: HandJwtSigner | undefined;
   private received = 0;
   private lastReceiptAt = 0;
+  private unexpectedCloses = 0;
+  private closing = false;
+  private pingTimer: NodeJS.Timeout | undefined;
   private waiter: { target: number; resolve: () => void } | undefined;
 
   constructor(private readonly config: HarnessConfig) {
@@ -56,6 +62,11 @@ export class HubHarness {
 
   get count(): number {
     return this.received;
+  }
+
+  /** Sockets the server closed after their handshake (a dropped client). */
+  get dropped(): number {
+    return this.unexpectedCloses;
   }
 
   /** performance.now() of the latest counted record. */
@@ -68,9 +79,9 @@ export class HubHarness {
     this.lastReceiptAt = 0;
   }
 
-  /** Resolves once `target` records have been counted since the last reset, or after `timeoutMs`. */
+  /** Resolves once `target` records have been counted since the last reset, a client was dropped, or after `timeoutMs`. */
   waitForCount(target: number, timeoutMs: number): Promise<number> {
-    if (this.received >= target) return Promise.resolve(this.received);
+    if (this.received >= target || this.unexpectedCloses > 0) return Promise.resolve(this.received);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
@@ -97,6 +108,17 @@ export class HubHarness {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, this.config.clients) }, worker));
+    this.startPings();
+  }
+
+  private startPings(): void {
+    if (this.pingTimer) return;
+    const ping = pingFrame(this.config.protocol);
+    const binary = this.config.protocol === 'messagepack';
+    this.pingTimer = setInterval(() => {
+      for (const socket of this.sockets) if (socket.readyState === WebSocket.OPEN) socket.send(ping, { binary });
+    }, PING_INTERVAL_MS);
+    this.pingTimer.unref();
   }
 
   private sourceAddress(index: number): string {
@@ -163,6 +185,10 @@ export class HubHarness {
       });
       socket.once('close', (code) => {
         if (!handshaken) reject(new Error(`socket closed before the handshake (${code})`));
+        else if (!this.closing) {
+          this.unexpectedCloses++;
+          this.waiter?.resolve();
+        }
       });
     });
   }
@@ -195,6 +221,8 @@ export class HubHarness {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.pingTimer);
     const closed = this.sockets.map(
       (socket) =>
         new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@
  * in the bench process, identical for both sides, and cheap enough that the server is the bottleneck.
  */
 import { ratioAtLeast, type RunContext, type Scenario, type ScenarioSession } from '../framework';
-import { startChildServer, type ChildServer } from '../lib/childServer';
+import { readCpuMicros, startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY } from '../lib/constants';
 import { buildRequest, runRawLoad } from '../lib/rawHttpLoad';
 
@@ -48,11 +48,14 @@ export const negotiateScenario: Scenario = {
       const plainTarget = negotiateRequest(plain);
       ctx.log(`  negotiate answer: ${probe.lastBodyLength} bytes`);
 
-      const side = (target: typeof oursTarget) => async () => {
+      // Besides the rate, the server's CPU time per request: it does not depend on how busy the machine is.
+      const side = (server: ChildServer, target: typeof oursTarget) => async () => {
+        const cpuBefore = await readCpuMicros(server);
         const result = await runRawLoad({ ...target, connections, durationMs });
+        const cpuMicros = (await readCpuMicros(server)) - cpuBefore;
         const bad = Object.entries(result.statuses).filter(([status]) => status !== '200');
         if (bad.length > 0) throw new Error(`non-200 answers: ${JSON.stringify(result.statuses)}`);
-        return { rate: result.rate, bodyBytes: result.lastBodyLength };
+        return { rate: result.rate, cpuMicrosPerRequest: cpuMicros / result.completed, bodyBytes: result.lastBodyLength };
       };
       return {
         groups: [
@@ -60,9 +63,10 @@ export const negotiateScenario: Scenario = {
             name: 'negotiate',
             warmup: true,
             roundTimeoutMs: durationMs + 15000,
-            sides: { ours: side(oursTarget), baseline: side(plainTarget) },
+            sides: { ours: side(ours, oursTarget), baseline: side(plain, plainTarget) },
             rows: [
               { label: 'negotiate: local host vs node:http', metric: 'rate', unit: 'req/s', ours: 'ours', baseline: 'baseline', target: ratioAtLeast(0.7) },
+              { label: 'negotiate: server CPU per request', metric: 'cpuMicrosPerRequest', unit: 'µs', ours: 'ours', baseline: 'baseline' },
             ],
           },
         ],

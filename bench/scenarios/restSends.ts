@@ -30,7 +30,7 @@ export const restSendsScenario: Scenario = {
   name: 'rest',
   description: 'REST send-to-user msg/s: output adapter vs axios vs node:http vs emulator ceiling (64 in flight)',
   async open(ctx: RunContext): Promise<ScenarioSession> {
-    const durationMs = ctx.quick ? 300 : 2000;
+    const durationMs = ctx.quick ? 300 : 1500;
     const inFlight = ctx.quick ? 8 : 64;
     const cleanups: Array<() => Promise<void> | void> = [];
     const close = async (): Promise<void> => {

@@ -17,7 +17,7 @@ export const tokensScenario: Scenario = {
   name: 'tokens',
   description: 'client tokens/s: TokenIssuer.clientToken vs hand-written HS256 (node:crypto)',
   async open(ctx: RunContext): Promise<ScenarioSession> {
-    const durationMs = ctx.quick ? 100 : 1000;
+    const durationMs = ctx.quick ? 100 : 500;
     const issuer = new TokenIssuer(BENCH_ACCESS_KEY);
     const hand = new HandJwtSigner(BENCH_ACCESS_KEY);
     const keyObject = createSecretKey(Buffer.from(BENCH_ACCESS_KEY, 'utf8'));

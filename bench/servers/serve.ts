@@ -1,7 +1,7 @@
 /**
  * Child-process entry for every measured server (see bench/lib/childServer.ts):
  * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
- * requests: `rss` (after a full GC), `connections`, `close`.
+ * requests: `rss` (after a full GC), `cpu` (microseconds used so far), `connections`, `close`.
  */
 import { startPlainJsonServer } from './plainJson';
 import { startPlainHubServer } from './plainHub';
@@ -61,6 +61,12 @@ async function main(): Promise<void> {
         fullGc();
         reply(process.memoryUsage().rss);
         break;
+      case 'cpu': {
+        // User + system CPU time of this process in microseconds: work per request, robust to a busy machine.
+        const usage = process.cpuUsage();
+        reply(usage.user + usage.system);
+        break;
+      }
       case 'connections':
         reply(running.connections?.() ?? -1);
         break;
