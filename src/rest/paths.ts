@@ -34,9 +34,19 @@ export function validateGroup(group: unknown, parameter = 'group'): string {
   return group;
 }
 
+/**
+ * User and connection ids get the same 1024-character bound as group names. The REST token's `aud` holds the
+ * request URL, and the service refuses tokens over 4 KB: an unbounded id would come back as a 401 from the
+ * service (a 502 to our caller) instead of a clear 400 here.
+ */
+export const MAX_ID_LENGTH = 1024;
+
 export function validateId(value: unknown, parameter: 'userId' | 'connectionId'): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new RestArgumentError(parameter, 'must be a non-empty string');
+  }
+  if (value.length > MAX_ID_LENGTH) {
+    throw new RestArgumentError(parameter, `must be at most ${MAX_ID_LENGTH} characters`);
   }
   return value;
 }
