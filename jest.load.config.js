@@ -9,9 +9,9 @@ module.exports = {
   roots: ['<rootDir>/test/reliability/load'],
   testMatch: ['**/*.load.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 300000,
   maxWorkers: 1,
-  reporters: ['default'],
+  reporters: ['default', ['<rootDir>/test/support/summaryReporter.js', { file: 'jest-load.json' }]],
 };
