@@ -10,7 +10,7 @@
  * record fails the round.
  */
 import { allOf, oursAtLeast, ratioAtLeast, type Group, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
-import { startChildServer, type ChildServer } from '../lib/childServer';
+import { readCpuMicros, startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
 import { epochNow, RemoteHarness } from '../lib/harnessWorker';
 import type { HubProtocolName } from '../lib/hubFrames';
@@ -30,6 +30,7 @@ export function fanoutTarget(): ReturnType<typeof allOf> {
 }
 
 export async function measureFanout(
+  server: ChildServer,
   harness: RemoteHarness,
   driver: RestDriver,
   path: string,
@@ -40,12 +41,15 @@ export async function measureFanout(
   const expected = sends * recipients;
   const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: messageArguments(1) });
   await harness.reset();
+  const cpuBefore = await readCpuMicros(server);
   const started = epochNow();
   await driver.sendMany(path, body, sends, SENDS_IN_FLIGHT);
   const { count, lastReceipt, dropped } = await harness.wait(expected, 30000);
   if (dropped > 0) throw new Error(`the server dropped ${dropped} clients`);
   if (count < expected) throw new Error(`lost ${expected - count} of ${expected} records`);
-  return { rate: (count * 1000) / (lastReceipt - started), sends };
+  // Server CPU per delivery: robust to a busy machine, and shows where the time goes.
+  const serverCpuNanosPerDelivery = (((await readCpuMicros(server)) - cpuBefore) * 1000) / count;
+  return { rate: (count * 1000) / (lastReceipt - started), serverCpuNanosPerDelivery, sends };
 }
 
 async function openPair(
@@ -126,8 +130,8 @@ export const fanoutScenario: Scenario = {
           rounds: 3,
           roundTimeoutMs: 60000,
           sides: {
-            ours: () => measureFanout(pair.ours, pair.oursDriver, broadcastPath, sizes.clients, deliveries),
-            baseline: () => measureFanout(pair.baseline, pair.baselineDriver, broadcastPath, sizes.clients, deliveries),
+            ours: () => measureFanout(emulator, pair.ours, pair.oursDriver, broadcastPath, sizes.clients, deliveries),
+            baseline: () => measureFanout(plain, pair.baseline, pair.baselineDriver, broadcastPath, sizes.clients, deliveries),
           },
           rows: [
             {
@@ -138,11 +142,18 @@ export const fanoutScenario: Scenario = {
               baseline: 'baseline',
               target: fanoutTarget(),
             },
+            {
+              label: `fan-out: server CPU per delivery (${protocol})`,
+              metric: 'serverCpuNanosPerDelivery',
+              unit: 'ns',
+              ours: 'ours',
+              baseline: 'baseline',
+            },
           ],
         };
         if (withGroup) {
-          group.sides.oursGroup = () => measureFanout(pair.ours, pair.oursDriver, groupPath, sizes.groupSize, deliveries);
-          group.sides.baselineGroup = () => measureFanout(pair.baseline, pair.baselineDriver, groupPath, sizes.groupSize, deliveries);
+          group.sides.oursGroup = () => measureFanout(emulator, pair.ours, pair.oursDriver, groupPath, sizes.groupSize, deliveries);
+          group.sides.baselineGroup = () => measureFanout(plain, pair.baseline, pair.baselineDriver, groupPath, sizes.groupSize, deliveries);
           group.rows.push({
             label: `fan-out: group of ${sizes.groupSize} (of ${sizes.clients}) ${protocol}`,
             metric: 'rate',

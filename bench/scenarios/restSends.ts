@@ -93,9 +93,13 @@ export const restSendsScenario: Scenario = {
       const target = new URL(url);
       const rawRequest = buildRequest('POST', `${target.pathname}${target.search}`, target.host, headers, body);
 
+      // CPU time of this (generator) process per send: what each client layer costs, independent of how busy
+      // the machine is. The listener's worker thread adds the same small cost (one delivery) to every side.
       const closedLoopSide = (operation: () => Promise<void>) => async (): Promise<Metrics> => {
+        const cpuBefore = process.cpuUsage();
         const result = await runClosedLoop(inFlight, durationMs, operation);
-        return { rate: result.rate };
+        const cpu = process.cpuUsage(cpuBefore);
+        return { rate: result.rate, clientCpuMicrosPerSend: (cpu.user + cpu.system) / result.completed };
       };
       return {
         groups: [
@@ -118,6 +122,7 @@ export const restSendsScenario: Scenario = {
             },
             rows: [
               { label: 'rest send-to-user: adapter vs axios', metric: 'rate', unit: 'msg/s', ours: 'adapter', baseline: 'axios', target: ratioAtLeast(0.9) },
+              { label: 'rest: client CPU per send, adapter vs axios', metric: 'clientCpuMicrosPerSend', unit: 'µs', ours: 'adapter', baseline: 'axios' },
               { label: 'rest layer: axios vs node:http', metric: 'rate', unit: 'msg/s', ours: 'axios', baseline: 'nodeHttp' },
               { label: 'rest layer: node:http vs raw ceiling', metric: 'rate', unit: 'msg/s', ours: 'nodeHttp', baseline: 'ceiling' },
               { label: 'rest: emulator ceiling vs Azure Unit100', metric: 'rate', unit: 'msg/s', ours: 'ceiling', baseline: 'azureUnit100' },
