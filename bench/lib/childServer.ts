@@ -50,14 +50,17 @@ export async function startChildServer(options: StartChildOptions): Promise<Chil
   const script = path.join(__dirname, '..', 'servers', 'serve.js');
   const child: ChildProcess = fork(script, [options.kind, JSON.stringify(options.config ?? {})], {
     // --expose-gc lets the child run a full GC before reporting RSS, so RSS figures are comparable.
-    execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
+    execArgv: ['--expose-gc', ...(options.execArgv ?? []), ...(process.env.BENCH_CHILD_FLAGS?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', process.env.BENCH_CHILD_STDERR === '1' ? 'pipe' : 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(`[${options.kind}] ${chunk.toString()}`));
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    // Diagnosis aid (e.g. with --trace-gc in BENCH_CHILD_FLAGS): show what the servers print (stdout too).
+    if (process.env.BENCH_CHILD_STDERR === '1') process.stderr.write(`[${options.kind}] ${chunk.toString()}`);
   });
 
   const info = await withTimeout(

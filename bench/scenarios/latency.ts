@@ -20,6 +20,8 @@ import { httpPost } from '../lib/httpPost';
 const HUB = 'latency';
 
 interface Endpoint {
+  /** The server processes on this path, whose event-loop delay is reported with each round. */
+  servers: Array<{ name: string; server: ChildServer }>;
   connection: HubConnection;
   sendUrl: string;
   received: Map<number, number>;
@@ -129,6 +131,10 @@ export const latencyScenario: Scenario = {
 
       const oursReceived = new Map<number, number>();
       const ours: Endpoint = {
+        servers: [
+          { name: 'host', server: host },
+          { name: 'emulator', server: emulator },
+        ],
         connection: await connect(`${String(host.info.url)}/api`, false, oursReceived),
         sendUrl: `${String(host.info.url)}/api/sendMessage`,
         received: oursReceived,
@@ -136,6 +142,7 @@ export const latencyScenario: Scenario = {
       connections.push(ours.connection);
       const baselineReceived = new Map<number, number>();
       const baseline: Endpoint = {
+        servers: [{ name: 'host', server: plain }],
         connection: await connect(`${String(plain.info.url)}/client/?hub=${HUB}`, true, baselineReceived),
         sendUrl: `${String(plain.info.url)}/api/hubs/${HUB}/:send`,
         received: baselineReceived,
@@ -147,6 +154,7 @@ export const latencyScenario: Scenario = {
         endpoint.received.clear();
         const first = sequence;
         sequence += messages;
+        for (const { server } of endpoint.servers) await server.request('loop');
         const { sentAt, failures } = await drive(endpoint, agent, ratePerSecond, messages, first);
         if (failures.length > 0) throw new Error(`${failures.length} sendMessage calls failed, first: ${failures[0]}`);
         await waitForAll(endpoint, sentAt, 5000);
@@ -163,7 +171,12 @@ export const latencyScenario: Scenario = {
           appendFileSync(process.env.BENCH_LATENCY_DUMP, `${rows.join('\n')}\n`);
         }
         latencies.sort((a, b) => a - b);
-        return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, sent: sentAt.size };
+        const loops: Metrics = {};
+        for (const { name, server } of endpoint.servers) {
+          const loop = (await server.request('loop')) as { p99: number; max: number };
+          loops[`${name}LoopDelayMaxMs`] = loop.max;
+        }
+        return { ...loops, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, sent: sentAt.size };
       };
       // Warm both paths (JIT, sockets, token caches) before anything is recorded. Measured: a cold local host
       // serves fewer than 1,000 sendMessage calls/s for its first ~3 s, so a shorter warm-up puts that queue

@@ -1,8 +1,10 @@
 /**
  * Child-process entry for every measured server (see bench/lib/childServer.ts):
  * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
- * requests: `rss` (after a full GC), `cpu` (microseconds used so far), `connections`, `close`.
+ * requests: `rss` (after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
+ * ms since the last `loop`), `connections`, `close`.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
 import { startPlainHubServer } from './plainHub';
 import { startOurEmulator, startOurLocalHost } from './ours';
@@ -51,6 +53,10 @@ async function main(): Promise<void> {
   if (!start) throw new Error(`unknown server kind '${kind}'`);
   const running = await start(JSON.parse(configText ?? '{}') as Record<string, unknown>);
 
+  // Event-loop delay since the last `loop` request: shows whether a slow message waited on this process.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+
   process.on('message', (message) => {
     if (!isRequest(message)) return;
     const reply = (result?: unknown, error?: string): void => {
@@ -67,6 +73,10 @@ async function main(): Promise<void> {
         reply(usage.user + usage.system);
         break;
       }
+      case 'loop':
+        reply({ p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 });
+        loopDelay.reset();
+        break;
       case 'connections':
         reply(running.connections?.() ?? -1);
         break;
