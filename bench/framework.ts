@@ -75,6 +75,9 @@ export interface RowResult {
   baselineSide: string;
   oursRounds: number[];
   baselineRounds: number[];
+  /** Every figure each side reported, per round (e.g. CPU per request, event-loop delay). */
+  oursMetrics: Metrics[];
+  baselineMetrics: Metrics[];
   errors: string[];
 }
 
@@ -187,6 +190,8 @@ export async function runGroup(scenario: string, group: Group, ctx: RunContext):
       baselineSide: row.baseline,
       oursRounds,
       baselineRounds,
+      oursMetrics: perSide.get(row.ours) ?? [],
+      baselineMetrics: perSide.get(row.baseline) ?? [],
       errors: [...(errors.get(row.ours) ?? []), ...(errors.get(row.baseline) ?? [])],
     };
   });
