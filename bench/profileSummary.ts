@@ -30,6 +30,30 @@ function place(url: string): string {
   return dist >= 0 ? url.slice(dist + '/dist/'.length) : url;
 }
 
+/** Layers a sample is charged to: the nearest frame on its stack that belongs to one of them. */
+const LAYERS: Array<[string, RegExp]> = [
+  ['JWT (jsonwebtoken/jws/jwa + HMAC)', /jsonwebtoken|\/jws\/|\/jwa\/|node:internal\/crypto\/hash/],
+  ['@azure/functions HttpRequest/HttpResponse (undici, web streams)', /undici|webstreams|@azure\/functions/],
+  ['axios', /\/axios\//],
+  ['ws', /\/ws\//],
+  ['local host (src/localhost)', /\/dist\/src\/localhost\//],
+  ['emulator (src/emulator)', /\/dist\/src\/emulator\//],
+  ['app and service code (functions/, other src/)', /\/dist\/(src|functions)\//],
+  ['bench harness (bench/)', /\/dist\/bench\//],
+  ['node:http, net, streams (incl. their syscalls)', /node:(_http|net|internal\/stream|internal\/streams|stream)/],
+];
+
+function layerOf(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): string {
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const frame = byId.get(at)?.callFrame;
+    if (!frame) break;
+    if (frame.functionName === '(garbage collector)') return 'GC';
+    if (frame.functionName === '(idle)') return 'idle';
+    for (const [name, pattern] of LAYERS) if (pattern.test(frame.url)) return name;
+  }
+  return 'other (native, microtasks, timers)';
+}
+
 export function summarise(profile: Profile, top: number): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMicros = new Map<number, number>();
@@ -65,9 +89,22 @@ export function summarise(profile: Profile, top: number): string {
       inclusive.set(key, (inclusive.get(key) ?? 0) + micros);
     }
   }
+  const byLayer = new Map<string, number>();
+  let busy = 0;
+  for (const [id, micros] of selfMicros) {
+    const layer = layerOf(id, byId, parent);
+    if (layer === 'idle') continue;
+    busy += micros;
+    byLayer.set(layer, (byLayer.get(layer) ?? 0) + micros);
+  }
+  const layerLines = [...byLayer.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, micros]) => `${((100 * micros) / busy).toFixed(1).padStart(5)}%  ${name}`);
   const ours = new Map([...inclusive].filter(([key]) => !/ (node:|npm:|\(native)/.test(key)));
   return [
-    `total ${(total / 1000).toFixed(0)} ms sampled`,
+    `total ${(total / 1000).toFixed(0)} ms sampled, ${(busy / 1000).toFixed(0)} ms busy`,
+    '-- busy time by layer (nearest frame of a known layer) --',
+    ...layerLines,
     '-- self time by function --',
     ...lines(byFunction),
     '-- self time by file/package --',
