@@ -15,7 +15,8 @@ import { ACCESS_KEY, call, sdkAudience, serviceToken } from './rest-support';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-const REFERENCE_DIR = '/work/shared/reference';
+// The reference lives in ../shared beside the project checkout (as in CI), not inside it.
+const REFERENCE_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference');
 const TARGET = 'conformance';
 
 // ---------------------------------------------------------------------------------------------------------
