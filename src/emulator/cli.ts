@@ -114,8 +114,6 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`${describeStart(emulator, customKey)}\n`);
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -132,8 +130,11 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // Handlers first, then the banner: a supervisor (or a test) that signals as soon as it reads the banner must
+  // find them installed, or the default action kills the process without a clean stop.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.stdout.write(`${describeStart(emulator, customKey)}\n`);
 }
 
 if (require.main === module) {
