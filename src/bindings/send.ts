@@ -1,4 +1,6 @@
 import type { CallOptions, SignalRRestApi } from '../rest/restApi';
+import { validatePayload } from '../rest/client';
+import { validateGroup, validateId } from '../rest/paths';
 import { SignalRSendError } from './errors';
 import { describeOperation, type NormalizedItem, type SignalROperation } from './outputItems';
 
@@ -29,6 +31,17 @@ export function performOperation(rest: SignalRRestApi, hub: string, op: SignalRO
 }
 
 /**
+ * The argument checks the REST client makes before a call (id and group bounds, 1 MB body), made up front.
+ * Throws the REST client's RestArgumentError (PayloadTooLargeError for an oversized message).
+ */
+function checkOperation(op: SignalROperation): void {
+  if ('connectionId' in op) validateId(op.connectionId, 'connectionId');
+  if ('userId' in op) validateId(op.userId, 'userId');
+  if ('groupName' in op) validateGroup(op.groupName);
+  if ('target' in op) validatePayload({ target: op.target, arguments: op.arguments });
+}
+
+/**
  * Sends the items one after another, in array order, waiting for each call to finish before the next.
  * WHY sequential: the service delivers messages from one REST call in order, but two concurrent calls may
  * overtake each other, so a handler that sets [join group, send to group] or [msg1, msg2] for one target
@@ -36,6 +49,18 @@ export function performOperation(rest: SignalRRestApi, hub: string, op: SignalRO
  * and how many items were sent before it.
  */
 export async function sendAll(rest: SignalRRestApi, hub: string, items: readonly NormalizedItem[], options?: CallOptions): Promise<void> {
+  // A batch is all or nothing for what can be known before sending: an item the REST client would refuse
+  // (id over 1024 characters, message over 1 MB) must not let the items before it go out. A single item is
+  // checked by the REST client itself, so the JSON is not serialized twice on the common path.
+  if (items.length > 1) {
+    for (const item of items) {
+      try {
+        checkOperation(item.operation);
+      } catch (cause) {
+        throw new SignalRSendError(item.index, describeOperation(item.operation), 0, items.length, cause);
+      }
+    }
+  }
   for (let position = 0; position < items.length; position++) {
     const item = items[position];
     try {

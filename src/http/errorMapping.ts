@@ -3,7 +3,7 @@ import { EntraAuthError } from '../auth/entra';
 import { TokenError } from '../auth/tokens';
 import { ConfigError } from '../config/connectionString';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../rest/errors';
-import { RestArgumentError } from '../rest/paths';
+import { PayloadTooLargeError, RestArgumentError } from '../rest/paths';
 import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from '../bindings/errors';
 import { ExpressionSyntaxError, MissingAppSettingError } from '../bindings/expressions';
 import { errorResponse, HttpError } from './errors';
@@ -17,7 +17,7 @@ import { errorResponse, HttpError } from './errors';
  * | HttpError (bad request, forbidden, ...)   | its own| its own                  |
  * | REST argument refused (bad group name...) | 400    | InvalidArgument          |
  * | service said 404 (no such connection...)  | 404    | SignalRNotFound          |
- * | service said 413 (message too large)      | 413    | PayloadTooLarge          |
+ * | service said 413 / message over 1 MB      | 413    | PayloadTooLarge          |
  * | service answered any other error status   | 502    | SignalRServiceRejected   |
  * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
  * | service answered 503 (after retries)      | 503    | SignalRServiceUnavailable|
@@ -121,6 +121,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
   }
   if (error instanceof SignalRTimeoutError) {
     return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time', field);
+  }
+  if (error instanceof PayloadTooLargeError) {
+    // Refused locally before upload: the same situation, and the same answer, as the service's own 413.
+    return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field ?? error.parameter);
   }
   if (error instanceof RestArgumentError) {
     return errorResponse(400, 'InvalidArgument', error.message, field ?? error.parameter);

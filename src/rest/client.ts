@@ -15,7 +15,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { CallOptions, SendPayload, SignalRRestApi } from './restApi';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
-import { hubPath, normalizeHub, RestArgumentError, segment, validateExcluded, validateGroup, validateId, HUB_NAME_PATTERN } from './paths';
+import { hubPath, normalizeHub, PayloadTooLargeError, RestArgumentError, segment, validateExcluded, validateGroup, validateId, HUB_NAME_PATTERN } from './paths';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_OPTIONS,
@@ -80,7 +80,8 @@ interface RestRequest {
 
 const MAX_SERVICE_MESSAGE_LENGTH = 500;
 
-function validatePayload(payload: SendPayload): string {
+/** Checks a send payload and returns its JSON body; exported so a batch can be checked before any of it is sent. */
+export function validatePayload(payload: SendPayload): string {
   if (payload === null || typeof payload !== 'object') throw new RestArgumentError('payload', 'must be an object {target, arguments}');
   if (typeof payload.target !== 'string' || payload.target === '') throw new RestArgumentError('payload.target', 'must be a non-empty string');
   if (!Array.isArray(payload.arguments)) throw new RestArgumentError('payload.arguments', 'must be an array');
@@ -92,7 +93,7 @@ function validatePayload(payload: SendPayload): string {
   }
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > MAX_BODY_BYTES) {
-    throw new RestArgumentError('payload', `is ${bytes} bytes as JSON, over the service limit of ${MAX_BODY_BYTES} bytes`);
+    throw new PayloadTooLargeError('payload', `is ${bytes} bytes as JSON, over the service limit of ${MAX_BODY_BYTES} bytes`);
   }
   return body;
 }

@@ -16,6 +16,17 @@ export class RestArgumentError extends Error {
   }
 }
 
+/**
+ * A message too large for the service (over its 1 MB body limit), refused before upload. A RestArgumentError
+ * still, but its own class so callers answer it as the service would (413), not as a malformed argument (400).
+ */
+export class PayloadTooLargeError extends RestArgumentError {
+  constructor(parameter: string, message: string) {
+    super(parameter, message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
 /** Validates a hub name and lower-cases it, as the SDKs do (the service treats hubs case-insensitively). */
 export function normalizeHub(hub: unknown): string {
   if (typeof hub !== 'string' || !HUB_NAME_PATTERN.test(hub)) {
