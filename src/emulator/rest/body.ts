@@ -9,6 +9,27 @@ import { RequestErrorCodes, RestError } from './errors';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Deepest nesting of objects/arrays accepted in a send body (System.Text.Json's and Json.NET's default
+ * MaxDepth). Deeper arguments cannot be re-encoded for every client: the MessagePack encoder stops at 100
+ * levels and JSON.stringify at the stack's end, and a failure there would cut a fan-out short.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, walked without recursion (the input may be 500k levels deep). */
+function exceedsDepth(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 function tooLarge(limit: number): RestError {
   // Connection: close because we stop reading the body: the socket cannot carry another request.
   return new RestError(413, RequestErrorCodes.tooLarge, `The request body is larger than ${limit} bytes.`, 'body', {
@@ -75,6 +96,9 @@ export function parseHubMessage(body: Buffer): HubMessage {
     throw invalidBody('The request body is not valid JSON.');
   }
   if (!isRecord(parsed)) throw invalidBody('The request body must be a JSON object {"target": string, "arguments": [...]}.');
+  if (exceedsDepth(parsed, MAX_BODY_DEPTH)) {
+    throw invalidBody(`"arguments" are nested more than ${MAX_BODY_DEPTH} levels deep (counting the body object).`, 'arguments');
+  }
   const target = property(parsed, 'target');
   if (typeof target !== 'string' || target.length === 0) {
     throw invalidBody('"target" is required and must be a non-empty string.', 'target');
