@@ -2,7 +2,8 @@ import { HubMember, HubState } from './hubState';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
 import { readHandshake, writeHandshakeResponse } from './protocol/handshake';
 import { HubProtocol } from './protocol/hubProtocol';
-import { jsonProtocol } from './protocol/jsonProtocol';
+import { jsonProtocol, RECORD_SEPARATOR } from './protocol/jsonProtocol';
+import { lengthPrefixedBytesNeeded } from './protocol/messagePackProtocol';
 import { HubProtocolMessage, MessageType, ProtocolError } from './protocol/messages';
 import { ClientTransport } from './transports/clientTransport';
 
@@ -40,6 +41,12 @@ export class ClientConnection implements HubMember {
   private encoding: WireEncoding | undefined;
   private protocol: HubProtocol | undefined;
   private inbound: Buffer = Buffer.alloc(0);
+  /**
+   * Chunks that arrived after `inbound` (an incomplete message) and cannot complete it yet. Kept apart so a
+   * client dribbling a large message in tiny frames costs O(size), not a re-concatenation and re-parse per chunk.
+   */
+  private deferred: Buffer[] = [];
+  private deferredBytes = 0;
   private readonly createdAt: number;
   private lastReceivedAt: number;
   private lastSentAt: number;
@@ -86,13 +93,36 @@ export class ClientConnection implements HubMember {
   receive(data: Buffer, now: number): void {
     if (this.state !== 'handshaking' && this.state !== 'connected') return;
     this.lastReceivedAt = now;
-    this.inbound = this.inbound.length === 0 ? data : Buffer.concat([this.inbound, data]);
+    if (this.inbound.length > 0 && !this.mayComplete(data)) {
+      this.deferred.push(data);
+      this.deferredBytes += data.length;
+      if (this.inbound.length + this.deferredBytes > this.host.limits.maxMessageBytes) this.tooLarge();
+      return;
+    }
+    this.inbound =
+      this.inbound.length === 0 && this.deferred.length === 0
+        ? data
+        : Buffer.concat([this.inbound, ...this.deferred, data]);
+    this.deferred = [];
+    this.deferredBytes = 0;
     if (this.state === 'handshaking') {
       this.readHandshake(now);
       // readHandshake moves the state on; re-read it (TypeScript keeps the narrowed type).
       if ((this.state as State) !== 'connected') return;
     }
     this.readMessages();
+  }
+
+  /** Whether `data`, appended to the incomplete message pending in `inbound`, can complete it. */
+  private mayComplete(data: Buffer): boolean {
+    if (this.state === 'handshaking' || this.protocol?.name === 'json') return data.includes(RECORD_SEPARATOR);
+    return this.inbound.length + this.deferredBytes + data.length >= lengthPrefixedBytesNeeded(this.inbound);
+  }
+
+  /** The pending incomplete message (or handshake) is over the size limit. */
+  private tooLarge(): void {
+    if (this.state === 'handshaking') this.failHandshake('Handshake request is too large.');
+    else this.close(`Connection closed with an error. The message exceeds the maximum message size of ${this.host.limits.maxMessageBytes} bytes.`);
   }
 
   deliver(message: OutboundMessage): void {
@@ -170,7 +200,7 @@ export class ClientConnection implements HubMember {
     if (!transport) return;
     const result = readHandshake(this.inbound, transport.transferFormats);
     if (result.kind === 'incomplete') {
-      if (this.inbound.length > this.host.limits.maxMessageBytes) this.failHandshake('Handshake request is too large.');
+      if (this.inbound.length > this.host.limits.maxMessageBytes) this.tooLarge();
       return;
     }
     if (result.kind === 'error') {
@@ -216,9 +246,7 @@ export class ClientConnection implements HubMember {
       if (this.state !== 'connected') return;
       this.handle(message);
     }
-    if (this.inbound.length > this.host.limits.maxMessageBytes) {
-      this.close(`Connection closed with an error. The message exceeds the maximum message size of ${this.host.limits.maxMessageBytes} bytes.`);
-    }
+    if (this.inbound.length > this.host.limits.maxMessageBytes) this.tooLarge();
   }
 
   private handle(message: HubProtocolMessage): void {

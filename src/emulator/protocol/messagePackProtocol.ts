@@ -51,6 +51,19 @@ export function splitLengthPrefixed(buffer: Buffer): { frames: Buffer[]; rest: B
   return { frames, rest: offset === 0 ? buffer : buffer.subarray(offset) };
 }
 
+/**
+ * How many bytes the incomplete frame at the start of `partial` needs in all before it can be parsed: the
+ * announced length once the prefix is complete, else one more byte (the prefix itself is at most 5 bytes).
+ */
+export function lengthPrefixedBytesNeeded(partial: Buffer): number {
+  let size = 0;
+  for (let i = 0; i < MAX_PREFIX_BYTES && i < partial.length; i++) {
+    size += (partial[i] & 0x7f) * 2 ** (7 * i);
+    if ((partial[i] & 0x80) === 0) return i + 1 + size;
+  }
+  return partial.length + 1;
+}
+
 const encoder = new Encoder({ ignoreUndefined: false });
 const decoder = new Decoder();
 
