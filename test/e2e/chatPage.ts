@@ -36,6 +36,26 @@ export class ChatUser {
     return user;
   }
 
+  /**
+   * A browser signed in by App Service authentication, which cannot exist here: the platform's part is played by
+   * request routing: /.auth/me lists a principal and every call to the app carries x-ms-client-principal-id,
+   * exactly what the platform adds. The page itself is unchanged and never shows its name form.
+   */
+  static async openSignedIn(browser: Browser, pageUrl: string, principalId: string): Promise<ChatUser> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    await context.route('**/.auth/me', (route) =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify([{ provider_name: 'aad', user_id: `${principalId}@example.test` }]) }),
+    );
+    await context.route('**/api/**', (route) =>
+      route.continue({ headers: { ...route.request().headers(), 'x-ms-client-principal-id': principalId } }),
+    );
+    const page = await context.newPage();
+    const user = new ChatUser(principalId, page);
+    await page.goto(pageUrl);
+    await user.waitConnected();
+    return user;
+  }
+
   async waitConnected(): Promise<void> {
     await this.page.waitForFunction(() => document.getElementById('status-text')?.textContent === 'Connected', undefined, { timeout: 15000 });
   }

@@ -7,7 +7,10 @@
 
   const apiBase = new URL('..', document.baseURI).pathname.replace(/\/$/, '');
   const $ = (id) => document.getElementById(id);
-  const state = { user: '', connection: null, groups: new Set() };
+  // `signedIn`: App Service / Functions authentication vouches for the user (x-ms-client-principal-id), so the
+  // page never states a user id itself; otherwise (local development) the user picks a name and the app
+  // honours it only when SignalRAllowClientUserId is true.
+  const state = { user: '', signedIn: false, connection: null, groups: new Set() };
 
   function setStatus(kind, text) {
     $('status').className = 'status ' + kind;
@@ -20,11 +23,9 @@
   // it only when SignalRAllowClientUserId is true (local development). Behind App Service authentication the
   // platform's x-ms-client-principal-id wins and this header must match it.
   async function callFunction(name, body) {
-    const response = await fetch(apiBase + '/' + name, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-user-id': state.user },
-      body: JSON.stringify(body),
-    });
+    const headers = { 'content-type': 'application/json' };
+    if (!state.signedIn) headers['x-user-id'] = state.user;
+    const response = await fetch(apiBase + '/' + name, { method: 'POST', headers, body: JSON.stringify(body) });
     if (!response.ok) {
       let message = response.status + ' ' + response.statusText;
       try {
@@ -105,7 +106,7 @@
 
   async function joinGroup(group) {
     try {
-      await callFunction('addToGroup', { groupName: group, userId: state.user });
+      await callFunction('addToGroup', { groupName: group });
       state.groups.add(group);
       renderGroups();
       addSystemLine('You joined ' + group);
@@ -117,7 +118,7 @@
 
   async function leaveGroup(group) {
     try {
-      await callFunction('removeFromGroup', { groupName: group, userId: state.user });
+      await callFunction('removeFromGroup', { groupName: group });
       state.groups.delete(group);
       renderGroups();
       addSystemLine('You left ' + group);
@@ -154,9 +155,11 @@
 
   async function connect(user) {
     state.user = user;
+    // The client POSTs {url}/negotiate; signed in, the platform's header names the user, otherwise the user id
+    // rides in the negotiate query (userId), which the negotiate function reads.
+    const negotiateBase = state.signedIn ? apiBase : apiBase + '?userId=' + encodeURIComponent(user);
     const connection = new signalR.HubConnectionBuilder()
-      // The user id rides in the negotiate query (userId), which the negotiate function reads.
-      .withUrl(apiBase + '?userId=' + encodeURIComponent(user))
+      .withUrl(negotiateBase)
       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => Math.min(1000 * 2 ** context.previousRetryCount, 10000) })
       .configureLogging(signalR.LogLevel.Warning)
       .build();
@@ -225,8 +228,42 @@
     connect(user);
   }
 
-  // A reload keeps the chosen name for this tab, so the page reconnects as the same user.
-  const saved = new URLSearchParams(location.search).get('user') || sessionStorage.getItem('chat-user');
-  if (saved) enter(saved);
-  else setStatus('disconnected', 'Not connected');
+  /** The user id the app will use for a signed-in caller: the one negotiate puts in the token (asrs.s.uid). */
+  async function signedInUserId() {
+    const response = await fetch(apiBase + '/negotiate', { method: 'POST' });
+    if (!response.ok) throw new Error('negotiate answered ' + response.status);
+    const { accessToken } = await response.json();
+    const payload = accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(payload + '='.repeat((4 - (payload.length % 4)) % 4)));
+    return claims['asrs.s.uid'] || '';
+  }
+
+  /** True when App Service authentication has signed this browser in (/.auth/me lists a principal). */
+  async function platformSignIn() {
+    try {
+      const response = await fetch('/.auth/me', { credentials: 'same-origin' });
+      if (!response.ok) return false;
+      const principals = await response.json();
+      return Array.isArray(principals) ? principals.length > 0 : Boolean(principals && principals.clientPrincipal);
+    } catch (_) {
+      return false;
+    }
+  }
+
+  (async () => {
+    if (await platformSignIn()) {
+      state.signedIn = true;
+      try {
+        const user = await signedInUserId();
+        if (user) return enter(user);
+      } catch (error) {
+        showError('login-error', error);
+      }
+      state.signedIn = false;
+    }
+    // A reload keeps the chosen name for this tab, so the page reconnects as the same user.
+    const saved = new URLSearchParams(location.search).get('user') || sessionStorage.getItem('chat-user');
+    if (saved) enter(saved);
+    else setStatus('disconnected', 'Not connected');
+  })();
 })();
