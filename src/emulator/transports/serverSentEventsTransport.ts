@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ClientTransport } from './clientTransport';
-import { TransportEvents } from './webSocketTransport';
+import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
 
 /**
  * Server-Sent Events: one long GET response carries server frames as `data:` lines; the client
@@ -12,6 +12,7 @@ export class ServerSentEventsTransport implements ClientTransport {
   readonly inherentKeepAlive = false;
   private ended = false;
   private corked = false;
+  private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(req: IncomingMessage, private readonly res: ServerResponse, events: Pick<TransportEvents, 'onFinished'>) {
     res.writeHead(200, {
@@ -25,6 +26,7 @@ export class ServerSentEventsTransport implements ClientTransport {
     req.socket.setNoDelay(true);
     res.on('close', () => {
       this.ended = true;
+      if (this.closeTimer) clearTimeout(this.closeTimer);
       events.onFinished();
     });
   }
@@ -51,10 +53,15 @@ export class ServerSentEventsTransport implements ClientTransport {
     if (this.ended) return;
     this.ended = true;
     this.res.end();
+    // 'close' (which forgets the connection) waits for the queued bytes to drain; a client that stops
+    // reading never lets them, so cut it off after the same grace a WebSocket close gets.
+    this.closeTimer = setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS);
+    this.closeTimer.unref();
   }
 
   abort(): void {
     this.ended = true;
+    if (this.closeTimer) clearTimeout(this.closeTimer);
     this.res.destroy();
   }
 }

@@ -3,7 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import { ClientTransport } from './clientTransport';
 
 /** After a graceful close is started, a peer that never answers the close frame is cut off after this. */
-const CLOSE_GRACE_MS = 2000;
+export const CLOSE_GRACE_MS = 2000;
 
 export interface TransportEvents {
   onData(data: Buffer): void;
