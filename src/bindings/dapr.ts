@@ -1,3 +1,4 @@
+import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import type { SignalRService } from '../service';
 import type { CallOptions } from '../rest/restApi';
 import { badRequest } from '../http/errors';
@@ -95,6 +96,9 @@ function messageFrom(request: DaprBindingRequest): { target: string; arguments: 
   }
   const args = fieldIgnoringCase(data, 'arguments') ?? [];
   if (!Array.isArray(args)) throw badRequest('InvalidField', '"data.Arguments" must be an array', 'data.Arguments');
+  if (nestsDeeperThan(args, MAX_ARGUMENTS_DEPTH)) {
+    throw badRequest('InvalidField', `"data.Arguments" must not nest deeper than ${MAX_ARGUMENTS_DEPTH} levels`, 'data.Arguments');
+  }
   return { target, arguments: args as unknown[] };
 }
 

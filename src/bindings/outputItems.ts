@@ -1,3 +1,4 @@
+import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import { SignalROutputValidationError } from './errors';
 import { isPlainObject } from './expressions';
 
@@ -122,6 +123,9 @@ function messageOperation(fields: Map<string, unknown>, index: number | undefine
   }
   const args = fields.get('arguments') ?? [];
   if (!Array.isArray(args)) throw new SignalROutputValidationError(index, 'arguments', 'must be an array');
+  if (nestsDeeperThan(args, MAX_ARGUMENTS_DEPTH)) {
+    throw new SignalROutputValidationError(index, 'arguments', `must not nest deeper than ${MAX_ARGUMENTS_DEPTH} levels`);
+  }
   const endpoints = fields.get('endpoints');
   if (endpoints !== undefined && !Array.isArray(endpoints)) {
     throw new SignalROutputValidationError(index, 'endpoints', 'must be an array when given');

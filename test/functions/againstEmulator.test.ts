@@ -166,3 +166,32 @@ test('a user id too long for a 4 KB client token is a 400 naming the limit, not 
   expect(body.error.message).toContain('4096');
   expect(JSON.stringify(body)).not.toMatch(/eyJ/);
 });
+
+function nested(levels: number): unknown[] {
+  // An array `levels` deep: [[[...["leaf"]...]]]
+  let value: unknown[] = ['leaf'];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
+test('arguments nested as deep as the service takes are delivered; one level more is a 400 and nothing is sent', async () => {
+  const alice = await connectAs('alice');
+  // The arguments array itself is the first of its 63 levels; with the body object around it, 64 at the service.
+  const deepest = nested(63);
+  await sendThenMark({ target: 'newMessage', arguments: deepest }, [alice]);
+  expect(JSON.stringify(alice.received[0].args)).toBe(JSON.stringify(deepest));
+
+  const before = alice.received.length;
+  const tooDeep = await call(
+    handler(sendMessageOptions),
+    { headers: { 'x-user-id': 'alice' }, body: [{ target: 'newMessage', arguments: ['fine'] }, { target: 'newMessage', arguments: nested(64) }] },
+    'sendMessage',
+  );
+  expect(tooDeep.status).toBe(400);
+  expect(JSON.stringify(tooDeep.body)).toContain('63 levels');
+  await sendThenMark({ target: 'newMessage', arguments: ['after'] }, [alice]);
+  expect(alice.received.slice(before).map((r) => r.args[0])).not.toContain('fine');
+
+  const dapr = await call(handler(daprSignalROptions), { body: { data: { Target: 'newMessage', Arguments: nested(64) }, operation: 'create' } }, 'daprSignalR');
+  expect(dapr.status).toBe(400);
+});
