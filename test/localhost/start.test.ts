@@ -205,4 +205,58 @@ describe('npm start (src/localhost/start.ts)', () => {
     child.kill('SIGTERM');
     expect((await finished).code).toBe(0);
   });
+
+  /**
+   * Azure Functions Core Tools cannot be installed here (their install downloads a binary), so a stand-in
+   * `func` on PATH plays them: it answers `--version` and, for `start`, reports what it was asked to do and
+   * waits for Ctrl-C, as the real one does. What is tested is our side: detection, the command line, the
+   * forwarding of Ctrl-C and the exit code.
+   */
+  function fakeCoreTools(behaviour: 'works' | 'broken'): string {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-func-'));
+    projects.push(bin);
+    const script = behaviour === 'works'
+      ? `#!${process.execPath}
+if (process.argv[2] === '--version') { console.log('4.0.9999'); process.exit(0); }
+console.log('FAKE FUNC ' + process.argv.slice(2).join(' ') + ' in ' + process.cwd() + ' emulator=' + (process.env.AzureSignalRConnectionString ? 'set' : 'unset'));
+process.on('SIGINT', () => { console.log('fake func stopped'); process.exit(0); });
+setInterval(() => undefined, 1000);
+`
+      : `#!${process.execPath}
+console.error('Core Tools download failed: no such file'); process.exit(1);
+`;
+    fs.writeFileSync(path.join(bin, 'func'), script, { mode: 0o755 });
+    return bin;
+  }
+
+  test('with working Core Tools on PATH, npm start runs "func start" on the port and forwards Ctrl-C', async () => {
+    const dir = project();
+    const bin = fakeCoreTools('works');
+    const port = await freePort();
+    const child = runStart(['--project-root', dir, '--port', String(port), '--no-emulator'], { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` });
+    children.push(child);
+    const { finished } = collect(child);
+    await waitForOutput(child, /FAKE FUNC .*\n/);
+    child.kill('SIGINT');
+    const result = await finished;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Azure Functions Core Tools 4.0.9999 found: running "func start".');
+    expect(result.stdout).toContain(`FAKE FUNC start --port ${port} in ${fs.realpathSync(dir)}`);
+    expect(result.stdout).toContain('fake func stopped');
+    expect(result.stdout).not.toContain('Local functions host');
+  });
+
+  test('a func that cannot even print its version is ignored: our local host serves instead', async () => {
+    const dir = project();
+    const bin = fakeCoreTools('broken');
+    const child = runStart(['--project-root', dir, '--port', '0', '--no-emulator'], { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` });
+    children.push(child);
+    const { finished } = collect(child);
+    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    expect((await fetch(`${url}/fx/context`)).status).toBe(200);
+    child.kill('SIGINT');
+    const result = await finished;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Local functions host (Core Tools not available)');
+  });
 });
