@@ -218,8 +218,9 @@ describe('npm start (src/localhost/start.ts)', () => {
     const script = behaviour === 'works'
       ? `#!${process.execPath}
 if (process.argv[2] === '--version') { console.log('4.0.9999'); process.exit(0); }
-console.log('FAKE FUNC ' + process.argv.slice(2).join(' ') + ' in ' + process.cwd() + ' emulator=' + (process.env.AzureSignalRConnectionString ? 'set' : 'unset'));
+// The handler before the banner: the test sends Ctrl-C as soon as it reads the banner.
 process.on('SIGINT', () => { console.log('fake func stopped'); process.exit(0); });
+console.log('FAKE FUNC ' + process.argv.slice(2).join(' ') + ' in ' + process.cwd());
 setInterval(() => undefined, 1000);
 `
       : `#!${process.execPath}
