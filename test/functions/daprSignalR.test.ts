@@ -1,27 +1,13 @@
-import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, verifyToken } from './support';
-import { RecordingServer } from '../support/recordingServer';
+import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, verifyToken, useRecordingService } from './support';
 import { daprSignalRHandler, daprSignalROptions } from '../../functions/daprSignalR';
-import { resetSignalRServiceCache } from '../../src/service';
 
 const dapr = (body: unknown) => call(daprSignalRHandler, { path: 'dapr/signalr', body }, 'daprSignalR');
 
 describe('Dapr bindings.azure.signalr endpoint', () => {
-  let server: RecordingServer;
-  const sends = (): Array<{ path: string; body: unknown }> =>
-    server.requests.map((r) => ({ path: `${r.method} ${r.rawPath}`, body: JSON.parse(r.body) as unknown }));
+  const server = useRecordingService();
 
-  beforeAll(async () => {
-    server = await RecordingServer.start({ status: 202 });
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-    server.respondWith({ status: 202 });
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server) });
-  });
+  const sends = (): Array<{ path: string; body: unknown }> =>
+    server().requests.map((r) => ({ path: `${r.method} ${r.rawPath}`, body: JSON.parse(r.body) as unknown }));
 
   it('is a POST at dapr/signalr behind a function key', () => {
     expect(daprSignalROptions.route).toBe('dapr/signalr');
@@ -50,7 +36,7 @@ describe('Dapr bindings.azure.signalr endpoint', () => {
   });
 
   it('metadata.hub overrides the default hub (SignalRHubName)', async () => {
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRHubName: 'defaulthub' });
+    setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRHubName: 'defaulthub' });
     await dapr({ data: { Target: 't', Arguments: [] }, metadata: { hub: 'Other' }, operation: 'create' });
     await dapr({ data: { Target: 't', Arguments: [] }, operation: 'create' });
     expect(sends().map((s) => s.path)).toEqual(['POST /api/hubs/other/:send', 'POST /api/hubs/defaulthub/:send']);
@@ -60,11 +46,11 @@ describe('Dapr bindings.azure.signalr endpoint', () => {
     const result = await dapr({ metadata: { user: 'dapr-user', hub: 'Room' }, operation: 'clientNegotiate' });
     expect(result.status).toBe(200);
     const body = result.body as { url: string; accessToken: string };
-    expect(body.url).toBe(`${server.url}/client/?hub=room`);
+    expect(body.url).toBe(`${server().url}/client/?hub=room`);
     const claims = verifyToken(body.accessToken);
     expect(claims.aud).toBe(body.url);
     expect(claims['asrs.s.uid']).toBe('dapr-user');
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('clientNegotiate without a user gives an anonymous token', async () => {
@@ -89,7 +75,7 @@ describe('Dapr bindings.azure.signalr endpoint', () => {
     const error = errorOf(result);
     expect(error.code).toBe(code);
     expect(error.field).toBe(field);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('the 400 for an unknown operation lists the supported ones', async () => {
@@ -98,7 +84,7 @@ describe('Dapr bindings.azure.signalr endpoint', () => {
   });
 
   it('a service failure is 502 without secrets', async () => {
-    server.respondWith({ status: 401, body: 'unauthorized' });
+    server().respondWith({ status: 401, body: 'unauthorized' });
     const result = await dapr({ data: { Target: 't', Arguments: [] }, operation: 'create' });
     expect(result.status).toBe(502);
     expect(errorOf(result).code).toBe('SignalRServiceRejected');

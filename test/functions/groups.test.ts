@@ -1,28 +1,14 @@
-import { call, connectionStringFor, errorOf, setSettings, type RequestSpec } from './support';
-import { RecordingServer } from '../support/recordingServer';
+import { call, connectionStringFor, errorOf, setSettings, type RequestSpec, useRecordingService } from './support';
 import { addToGroupOptions } from '../../functions/addToGroup';
 import { removeFromGroupOptions } from '../../functions/removeFromGroup';
-import { resetSignalRServiceCache } from '../../src/service';
 
 const add = (spec: RequestSpec) => call(addToGroupOptions.handler, { path: 'addToGroup', ...spec }, 'addToGroup');
 const remove = (spec: RequestSpec) => call(removeFromGroupOptions.handler, { path: 'removeFromGroup', ...spec }, 'removeFromGroup');
 
 describe('addToGroup and removeFromGroup functions', () => {
-  let server: RecordingServer;
-  const calls = (): string[] => server.requests.map((r) => `${r.method} ${r.rawPath}?${r.rawUrl.split('?')[1] ?? ''}`);
+  const server = useRecordingService({ respond: (request) => ({ status: request.method === 'PUT' ? 200 : 204 }), settings: { SignalRAllowClientUserId: 'true' } });
 
-  beforeAll(async () => {
-    server = await RecordingServer.start();
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-    server.respondWith((request) => ({ status: request.method === 'PUT' ? 200 : 204 }));
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
-  });
+  const calls = (): string[] => server().requests.map((r) => `${r.method} ${r.rawPath}?${r.rawUrl.split('?')[1] ?? ''}`);
 
   it('register POST only and no host bindings', () => {
     for (const options of [addToGroupOptions, removeFromGroupOptions]) {
@@ -51,7 +37,7 @@ describe('addToGroup and removeFromGroup functions', () => {
   });
 
   it('an anonymous caller may manage a connection even when client user ids are off', async () => {
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server) });
+    setSettings({ AzureSignalRConnectionString: connectionStringFor(server()) });
     const result = await remove({ body: { groupName: 'g', connectionId: 'conn-1' } });
     expect(result.status).toBe(200);
     expect(calls()).toEqual(['DELETE /api/hubs/chat/groups/g/connections/conn-1?api-version=2022-06-01']);
@@ -82,7 +68,7 @@ describe('addToGroup and removeFromGroup functions', () => {
       const result = await add({ headers: { 'x-ms-client-principal-id': 'alice' }, body: { groupName: 'g', userId: 'bob' } });
       expect(result.status).toBe(403);
       expect(errorOf(result)).toMatchObject({ code: 'ActingAsAnotherUser', field: 'userId' });
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
     });
 
     it('a client-stated caller may not remove another user (403)', async () => {
@@ -92,7 +78,7 @@ describe('addToGroup and removeFromGroup functions', () => {
     });
 
     it('a body userId from an anonymous caller is refused unless client user ids are allowed', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server) });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()) });
       const result = await add({ body: { groupName: 'g', userId: 'bob' } });
       expect(result.status).toBe(403);
       expect(errorOf(result)).toMatchObject({ code: 'ClientUserIdNotAllowed', field: 'userId' });
@@ -119,7 +105,7 @@ describe('addToGroup and removeFromGroup functions', () => {
       expect(result.status).toBe(400);
       expect(errorOf(result).code).toBe(code);
       expect(errorOf(result).field).toBe(field);
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
     });
 
     it('no user and no connection from an anonymous caller', async () => {
@@ -130,7 +116,7 @@ describe('addToGroup and removeFromGroup functions', () => {
   });
 
   it('a connection the service does not know is 404 SignalRNotFound', async () => {
-    server.respondWith({ status: 404, headers: { 'x-ms-error-code': 'Error.Connection.NotExisted' }, body: { code: 'Error.Connection.NotExisted', message: 'no' } });
+    server().respondWith({ status: 404, headers: { 'x-ms-error-code': 'Error.Connection.NotExisted' }, body: { code: 'Error.Connection.NotExisted', message: 'no' } });
     const result = await add({ body: { groupName: 'g', connectionId: 'gone' } });
     expect(result.status).toBe(404);
     expect(errorOf(result).code).toBe('SignalRNotFound');

@@ -1,19 +1,8 @@
-import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, verifyToken } from './support';
-import { RecordingServer } from '../support/recordingServer';
+import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, verifyToken, useRecordingService } from './support';
 import { negotiate, negotiateOptions } from '../../functions/negotiate';
-import { resetSignalRServiceCache } from '../../src/service';
 
 describe('negotiate function', () => {
-  let server: RecordingServer;
-
-  beforeAll(async () => {
-    server = await RecordingServer.start({ status: 202 });
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => setSettings({ AzureSignalRConnectionString: connectionStringFor(server) }));
+  const server = useRecordingService();
 
   it('is registered for GET and POST, anonymous, at route negotiate', () => {
     expect(negotiateOptions.methods).toEqual(['GET', 'POST']);
@@ -26,14 +15,14 @@ describe('negotiate function', () => {
     const result = await call(negotiate, { method, path: 'negotiate' });
     expect(result.status).toBe(200);
     const body = result.body as { url: string; accessToken: string };
-    expect(body.url).toBe(`${server.url}/client/?hub=chat`);
+    expect(body.url).toBe(`${server().url}/client/?hub=chat`);
     const claims = verifyToken(body.accessToken);
     expect(claims.aud).toBe(body.url);
     expect(claims['asrs.s.uid']).toBeUndefined();
     expect(claims.exp).toBeGreaterThanOrEqual(nowSeconds + 3600 - 5);
     expect(claims.exp).toBeLessThanOrEqual(nowSeconds + 3600 + 60);
     expect(result.headers['cache-control']).toBe('no-store');
-    expect(server.requests).toHaveLength(0); // negotiate signs locally, no REST call
+    expect(server().requests).toHaveLength(0); // negotiate signs locally, no REST call
   });
 
   it('puts the platform principal into asrs.s.uid', async () => {
@@ -56,11 +45,11 @@ describe('negotiate function', () => {
   });
 
   it('honours SignalRHubName and SignalRTokenLifetimeSeconds', async () => {
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRHubName: 'Lobby', SignalRTokenLifetimeSeconds: '120' });
+    setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRHubName: 'Lobby', SignalRTokenLifetimeSeconds: '120' });
     const nowSeconds = Math.floor(Date.now() / 1000);
     const result = await call(negotiate);
     const body = result.body as { url: string; accessToken: string };
-    expect(body.url).toBe(`${server.url}/client/?hub=lobby`);
+    expect(body.url).toBe(`${server().url}/client/?hub=lobby`);
     const claims = verifyToken(body.accessToken);
     expect(claims.exp).toBeGreaterThanOrEqual(nowSeconds + 120 - 5);
     expect(claims.exp).toBeLessThanOrEqual(nowSeconds + 120 + 60);
@@ -68,14 +57,14 @@ describe('negotiate function', () => {
 
   describe('client-supplied user id', () => {
     it('is used from query userId when SignalRAllowClientUserId is true', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRAllowClientUserId: 'true' });
       const result = await call(negotiate, { query: { userId: 'alice', negotiateVersion: '1' } });
       expect(result.status).toBe(200);
       expect(verifyToken((result.body as { accessToken: string }).accessToken)['asrs.s.uid']).toBe('alice');
     });
 
     it('is used from header x-user-id when allowed', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'TRUE' });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRAllowClientUserId: 'TRUE' });
       const result = await call(negotiate, { headers: { 'x-user-id': 'bob' } });
       expect(verifyToken((result.body as { accessToken: string }).accessToken)['asrs.s.uid']).toBe('bob');
     });
@@ -88,7 +77,7 @@ describe('negotiate function', () => {
     });
 
     it('may not contradict the signed-in principal (403)', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRAllowClientUserId: 'true' });
       const result = await call(negotiate, { headers: { 'x-ms-client-principal-id': 'alice', 'x-user-id': 'mallory' } });
       expect(result.status).toBe(403);
       expect(errorOf(result)).toMatchObject({ code: 'UserIdMismatch', field: 'x-user-id' });
@@ -101,7 +90,7 @@ describe('negotiate function', () => {
     });
 
     it('header and query must agree (400)', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRAllowClientUserId: 'true' });
       const result = await call(negotiate, { headers: { 'x-user-id': 'alice' }, query: { userId: 'bob' } });
       expect(result.status).toBe(400);
       expect(errorOf(result).code).toBe('ConflictingUserId');
@@ -118,7 +107,7 @@ describe('negotiate function', () => {
     });
 
     it('connection string without AccessKey names the key', async () => {
-      setSettings({ AzureSignalRConnectionString: `Endpoint=${server.url};Version=1.0;` });
+      setSettings({ AzureSignalRConnectionString: `Endpoint=${server().url};Version=1.0;` });
       const result = await call(negotiate);
       expect(result.status).toBe(500);
       expect(errorOf(result).message).toContain('AccessKey');
@@ -138,7 +127,7 @@ describe('negotiate function', () => {
       ['SignalRAllowClientUserId', 'yes'],
       ['SignalRHubName', '9lives'],
     ] as const)('%s = %s', async (setting, value) => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), [setting]: value });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), [setting]: value });
       const result = await call(negotiate);
       expect(result.status).toBe(500);
       expect(errorOf(result)).toMatchObject({ code: 'ConfigurationError', field: setting });

@@ -1,7 +1,5 @@
-import { call, connectionStringFor, errorOf, setSettings, type RequestSpec } from './support';
-import { RecordingServer } from '../support/recordingServer';
+import { call, errorOf, type RequestSpec, useRecordingService } from './support';
 import { sendMessageOptions } from '../../functions/sendMessage';
-import { resetSignalRServiceCache } from '../../src/service';
 
 /**
  * README: "The whole batch is validated first (one bad item: 400, nothing sent)" and "the message is over the
@@ -12,32 +10,19 @@ const send = (spec: RequestSpec) => call(sendMessageOptions.handler, { path: 'se
 const OVER_1_MB = 'x'.repeat(1024 * 1024 + 10);
 
 describe('sendMessage batch validation (review)', () => {
-  let server: RecordingServer;
-
-  beforeAll(async () => {
-    server = await RecordingServer.start({ status: 202 });
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-    server.respondWith({ status: 202 });
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
-  });
+  const server = useRecordingService({ settings: { SignalRAllowClientUserId: 'true' } });
 
   it('a batch whose second item names a user id over 1024 characters is a 400 and sends nothing', async () => {
     const result = await send({ body: [{ target: 't', arguments: ['a'] }, { target: 't', arguments: ['b'], userId: 'u'.repeat(2000) }] });
     expect(result.status).toBe(400);
     expect(errorOf(result).field).toMatch(/^\[1\]/);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('a batch whose second item names a connection id over 1024 characters is a 400 and sends nothing', async () => {
     const result = await send({ body: [{ target: 't', arguments: ['a'] }, { target: 't', arguments: ['b'], connectionId: 'c'.repeat(2000) }] });
     expect(result.status).toBe(400);
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('a batch whose second message is over 1 MB is a 413 PayloadTooLarge and sends nothing', async () => {
@@ -45,13 +30,13 @@ describe('sendMessage batch validation (review)', () => {
     expect(result.status).toBe(413);
     expect(errorOf(result).code).toBe('PayloadTooLarge');
     expect(errorOf(result).field).toBe('[1]');
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('a single message over 1 MB is a 413 PayloadTooLarge, as the README table says', async () => {
     const result = await send({ body: { target: 't', arguments: [OVER_1_MB] } });
     expect(result.status).toBe(413);
     expect(errorOf(result).code).toBe('PayloadTooLarge');
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 });

@@ -1,7 +1,5 @@
-import { call, connectionStringFor, errorOf, setSettings, type RequestSpec } from './support';
-import { RecordingServer } from '../support/recordingServer';
+import { call, errorOf, type RequestSpec, useRecordingService } from './support';
 import { sendMessageOptions } from '../../functions/sendMessage';
-import { resetSignalRServiceCache } from '../../src/service';
 
 /**
  * The sender rule must hold for receivers that read JSON case-insensitively: the .NET SignalR client's
@@ -11,45 +9,32 @@ import { resetSignalRServiceCache } from '../../src/service';
 const send = (spec: RequestSpec) => call(sendMessageOptions.handler, { path: 'sendMessage', ...spec }, 'sendMessage');
 
 describe('sendMessage sender rule, any casing (review)', () => {
-  let server: RecordingServer;
-
-  beforeAll(async () => {
-    server = await RecordingServer.start({ status: 202 });
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-    server.respondWith({ status: 202 });
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
-  });
+  const server = useRecordingService({ settings: { SignalRAllowClientUserId: 'true' } });
 
   it('refuses a forged "Sender" next to a matching "sender" (403, nothing sent)', async () => {
     const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'm', arguments: [{ sender: 'alice', Sender: 'bob', text: 'hi' }] } });
     expect(result.status).toBe(403);
     expect(errorOf(result)).toMatchObject({ code: 'SenderMismatch', field: 'arguments[0].Sender' });
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('refuses a forged "SENDER" alone (403)', async () => {
     const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'm', arguments: [{ SENDER: 'bob' }] } });
     expect(result.status).toBe(403);
     expect(errorOf(result).code).toBe('SenderMismatch');
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('refuses "Sender" from an anonymous caller (403)', async () => {
     const result = await send({ body: { target: 'm', arguments: [{ Sender: 'bob' }] } });
     expect(result.status).toBe(403);
     expect(errorOf(result)).toMatchObject({ code: 'SenderNotAllowed', field: 'arguments[0].Sender' });
-    expect(server.requests).toHaveLength(0);
+    expect(server().requests).toHaveLength(0);
   });
 
   it('accepts a matching "Sender" and still stamps "sender"', async () => {
     const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'm', arguments: [{ Sender: 'alice', text: 'hi' }] } });
     expect(result.status).toBe(202);
-    expect(JSON.parse(server.requests[0].body)).toEqual({ target: 'm', arguments: [{ Sender: 'alice', text: 'hi', sender: 'alice' }] });
+    expect(JSON.parse(server().requests[0].body)).toEqual({ target: 'm', arguments: [{ Sender: 'alice', text: 'hi', sender: 'alice' }] });
   });
 });

@@ -1,7 +1,6 @@
-import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, type RequestSpec } from './support';
+import { call, connectionStringFor, errorOf, expectNoSecrets, setSettings, type RequestSpec, useRecordingService } from './support';
 import { RecordingServer, type RecordedRequest } from '../support/recordingServer';
 import { sendMessageOptions } from '../../functions/sendMessage';
-import { resetSignalRServiceCache } from '../../src/service';
 
 const send = (spec: RequestSpec) => call(sendMessageOptions.handler, { path: 'sendMessage', ...spec }, 'sendMessage');
 
@@ -10,20 +9,7 @@ function sent(request: RecordedRequest): { path: string; body: unknown } {
 }
 
 describe('sendMessage function', () => {
-  let server: RecordingServer;
-
-  beforeAll(async () => {
-    server = await RecordingServer.start({ status: 202 });
-  });
-  afterAll(async () => {
-    resetSignalRServiceCache();
-    await server.close();
-  });
-  beforeEach(() => {
-    server.requests.length = 0;
-    server.respondWith({ status: 202 });
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRAllowClientUserId: 'true' });
-  });
+  const server = useRecordingService({ settings: { SignalRAllowClientUserId: 'true' } });
 
   it('registers POST only and no binding with the host', () => {
     expect(sendMessageOptions.methods).toEqual(['POST']);
@@ -35,8 +21,8 @@ describe('sendMessage function', () => {
     const result = await send({ body: { target: 'newMessage', arguments: ['hi'], groupName: 'room 1/a' } });
     expect(result.status).toBe(202);
     expect(result.body).toEqual({ sent: 1 });
-    expect(server.requests).toHaveLength(1);
-    const [request] = server.requests;
+    expect(server().requests).toHaveLength(1);
+    const [request] = server().requests;
     expect(request.method).toBe('POST');
     expect(request.rawPath).toBe('/api/hubs/chat/groups/room%201%2Fa/:send');
     expect(request.query['api-version']).toEqual(['2022-06-01']);
@@ -49,7 +35,7 @@ describe('sendMessage function', () => {
     await send({ body: { target: 't', arguments: [], userId: 'u1', groupName: 'g1' } });
     await send({ body: { target: 't', arguments: [], groupName: 'g1' } });
     await send({ body: { target: 't', arguments: [] } });
-    expect(server.requests.map((r) => `${r.method} ${r.rawPath}`)).toEqual([
+    expect(server().requests.map((r) => `${r.method} ${r.rawPath}`)).toEqual([
       'POST /api/hubs/chat/connections/c1/:send',
       'POST /api/hubs/chat/users/u1/:send',
       'POST /api/hubs/chat/groups/g1/:send',
@@ -60,11 +46,11 @@ describe('sendMessage function', () => {
   it('accepts PascalCase keys', async () => {
     const result = await send({ body: { Target: 'newMessage', Arguments: [1, 2], UserId: 'bob' } });
     expect(result.status).toBe(202);
-    expect(server.requests.map(sent)).toEqual([{ path: 'POST /api/hubs/chat/users/bob/:send', body: { target: 'newMessage', arguments: [1, 2] } }]);
+    expect(server().requests.map(sent)).toEqual([{ path: 'POST /api/hubs/chat/users/bob/:send', body: { target: 'newMessage', arguments: [1, 2] } }]);
   });
 
   it('sends an array in order, one call per message, and uses SignalRHubName', async () => {
-    setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRHubName: 'Lobby' });
+    setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRHubName: 'Lobby' });
     const result = await send({
       body: [
         { target: 'a', arguments: [1] },
@@ -74,7 +60,7 @@ describe('sendMessage function', () => {
     });
     expect(result.status).toBe(202);
     expect(result.body).toEqual({ sent: 3 });
-    expect(server.requests.map(sent)).toEqual([
+    expect(server().requests.map(sent)).toEqual([
       { path: 'POST /api/hubs/lobby/:send', body: { target: 'a', arguments: [1] } },
       { path: 'POST /api/hubs/lobby/groups/g/:send', body: { target: 'b', arguments: [2] } },
       { path: 'POST /api/hubs/lobby/connections/x/:send', body: { target: 'c', arguments: [3] } },
@@ -85,21 +71,21 @@ describe('sendMessage function', () => {
     it('stamps the identified caller as sender on object arguments, leaves others alone', async () => {
       const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'newMessage', arguments: [{ text: 'hi' }, 'plain', 7] } });
       expect(result.status).toBe(202);
-      expect(sent(server.requests[0]).body).toEqual({ target: 'newMessage', arguments: [{ text: 'hi', sender: 'alice' }, 'plain', 7] });
+      expect(sent(server().requests[0]).body).toEqual({ target: 'newMessage', arguments: [{ text: 'hi', sender: 'alice' }, 'plain', 7] });
     });
 
     it('keeps a matching sender (what the chat page sends)', async () => {
       const payload = { sender: 'alice', text: 'hi', sentAt: '2024-01-01T00:00:00Z', to: { kind: 'all', name: '' } };
       const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'newMessage', arguments: [payload] } });
       expect(result.status).toBe(202);
-      expect(sent(server.requests[0]).body).toEqual({ target: 'newMessage', arguments: [payload] });
+      expect(sent(server().requests[0]).body).toEqual({ target: 'newMessage', arguments: [payload] });
     });
 
     it('uses the platform principal as sender', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server) });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()) });
       const result = await send({ headers: { 'x-ms-client-principal-id': 'p-1' }, body: { target: 'm', arguments: [{ text: 'x' }] } });
       expect(result.status).toBe(202);
-      expect(sent(server.requests[0]).body).toEqual({ target: 'm', arguments: [{ text: 'x', sender: 'p-1' }] });
+      expect(sent(server().requests[0]).body).toEqual({ target: 'm', arguments: [{ text: 'x', sender: 'p-1' }] });
     });
 
     it('refuses a forged sender with 403 and sends nothing', async () => {
@@ -109,7 +95,7 @@ describe('sendMessage function', () => {
       });
       expect(result.status).toBe(403);
       expect(errorOf(result)).toMatchObject({ code: 'SenderMismatch', field: '[1].arguments[1].sender' });
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
     });
 
     it('refuses a sender from an anonymous caller', async () => {
@@ -121,15 +107,15 @@ describe('sendMessage function', () => {
     it('an anonymous caller without sender passes arguments as given', async () => {
       const result = await send({ body: { target: 'm', arguments: [{ text: 'hi' }] } });
       expect(result.status).toBe(202);
-      expect(sent(server.requests[0]).body).toEqual({ target: 'm', arguments: [{ text: 'hi' }] });
+      expect(sent(server().requests[0]).body).toEqual({ target: 'm', arguments: [{ text: 'hi' }] });
     });
 
     it('x-user-id is refused when client user ids are not allowed', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server) });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()) });
       const result = await send({ headers: { 'x-user-id': 'alice' }, body: { target: 'm', arguments: [] } });
       expect(result.status).toBe(403);
       expect(errorOf(result).code).toBe('ClientUserIdNotAllowed');
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
     });
   });
 
@@ -157,14 +143,14 @@ describe('sendMessage function', () => {
       const error = errorOf(result);
       expect(error.code).toBe(code);
       expect(error.field).toBe(field);
-      expect(server.requests).toHaveLength(0);
+      expect(server().requests).toHaveLength(0);
       expectNoSecrets(result);
     });
   });
 
   describe('service failures become JSON 5xx without secrets', () => {
     it('service answers 500: 502 SignalRServiceRejected', async () => {
-      server.respondWith({ status: 500, headers: { 'x-ms-error-code': 'Error.Internal' }, body: { code: 'Error.Internal', message: 'boom' } });
+      server().respondWith({ status: 500, headers: { 'x-ms-error-code': 'Error.Internal' }, body: { code: 'Error.Internal', message: 'boom' } });
       const result = await send({ body: { target: 't', arguments: [], groupName: 'g' } });
       expect(result.status).toBe(502);
       expect(errorOf(result)).toMatchObject({ code: 'SignalRServiceRejected' });
@@ -178,7 +164,7 @@ describe('sendMessage function', () => {
       [504, 504, 'SignalRServiceTimeout'],
       [401, 502, 'SignalRServiceRejected'],
     ])('service answers %i: %i %s', async (serviceStatus, status, code) => {
-      server.respondWith({ status: serviceStatus });
+      server().respondWith({ status: serviceStatus });
       const result = await send({ body: { target: 't', arguments: [] } });
       expect(result.status).toBe(status);
       expect(errorOf(result).code).toBe(code);
@@ -186,11 +172,11 @@ describe('sendMessage function', () => {
     });
 
     it('stops at the first failure: later items are not sent, the failing index is named', async () => {
-      server.enqueue({ status: 202 }, { status: 500 });
+      server().enqueue({ status: 202 }, { status: 500 });
       const result = await send({ body: [{ target: 'a' }, { target: 'b', userId: 'u' }, { target: 'c' }] });
       expect(result.status).toBe(502);
       expect(errorOf(result).field).toBe('[1]');
-      expect(server.requests.map((r) => r.rawPath)).toEqual(['/api/hubs/chat/:send', '/api/hubs/chat/users/u/:send']);
+      expect(server().requests.map((r) => r.rawPath)).toEqual(['/api/hubs/chat/:send', '/api/hubs/chat/users/u/:send']);
       expect(result.logs.map((l) => l.text).join('\n')).toContain('1 of 3 items were sent');
     });
 
@@ -206,8 +192,8 @@ describe('sendMessage function', () => {
     });
 
     it('service never answers: 504 SignalRServiceTimeout within SignalRRestTimeoutMs', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRRestTimeoutMs: '300' });
-      server.respondWith({ hang: true });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRRestTimeoutMs: '300' });
+      server().respondWith({ hang: true });
       const result = await send({ body: { target: 't', arguments: [] } });
       expect(result.status).toBe(504);
       expect(errorOf(result).code).toBe('SignalRServiceTimeout');
@@ -215,7 +201,7 @@ describe('sendMessage function', () => {
     });
 
     it('invalid SignalRRestTimeoutMs is a configuration error', async () => {
-      setSettings({ AzureSignalRConnectionString: connectionStringFor(server), SignalRRestTimeoutMs: 'fast' });
+      setSettings({ AzureSignalRConnectionString: connectionStringFor(server()), SignalRRestTimeoutMs: 'fast' });
       const result = await send({ body: { target: 't' } });
       expect(result.status).toBe(500);
       expect(errorOf(result)).toMatchObject({ code: 'ConfigurationError', field: 'SignalRRestTimeoutMs' });

@@ -7,7 +7,8 @@
  */
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from '@azure/functions';
 import jwt from 'jsonwebtoken';
-import type { RecordingServer } from '../support/recordingServer';
+import { RecordingServer, type Responder, type ScriptedResponse } from '../support/recordingServer';
+import { resetSignalRServiceCache } from '../../src/service';
 
 const originalWarn = console.warn.bind(console);
 console.warn = (...args: unknown[]): void => {
@@ -30,7 +31,9 @@ export const SETTING_NAMES = [
   'SignalRRestTimeoutMs',
 ] as const;
 
-export function setSettings(values: Partial<Record<(typeof SETTING_NAMES)[number], string>>): void {
+export type Settings = Partial<Record<(typeof SETTING_NAMES)[number], string>>;
+
+export function setSettings(values: Settings): void {
   for (const name of SETTING_NAMES) delete process.env[name];
   for (const [name, value] of Object.entries(values)) {
     if (value !== undefined) process.env[name] = value;
@@ -123,4 +126,33 @@ export function expectNoSecrets(result: CallResult): void {
   expect(everything).not.toContain(ACCESS_KEY);
   expect(everything).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
   expect(everything).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+/**
+ * The lifecycle every function test against a recording service shares: one RecordingServer for the file,
+ * emptied and given `respond` before each test, AzureSignalRConnectionString pointing at it (plus
+ * `settings`), and the cached services dropped at the end. Returns a getter: the server exists only once
+ * beforeAll has run.
+ */
+export function useRecordingService(options: { respond?: ScriptedResponse | Responder; settings?: Settings } = {}): () => RecordingServer {
+  const respond = options.respond ?? { status: 202 };
+  let server: RecordingServer | undefined;
+  beforeAll(async () => {
+    server = await RecordingServer.start(respond);
+  });
+  afterAll(async () => {
+    resetSignalRServiceCache();
+    await server?.close();
+  });
+  beforeEach(() => {
+    const current = recording();
+    current.requests.length = 0;
+    current.respondWith(respond);
+    setSettings({ ...options.settings, AzureSignalRConnectionString: connectionStringFor(current) });
+  });
+  const recording = (): RecordingServer => {
+    if (server === undefined) throw new Error('the recording service starts in beforeAll');
+    return server;
+  };
+  return recording;
 }
