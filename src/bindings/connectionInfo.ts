@@ -4,6 +4,7 @@ import type { ConnectionInfoSpec, OutputSpec } from './declarations';
 import { SignalRInputError } from './errors';
 import { resolveExpression, type Environment, type ParsedExpression, type ResolutionSource } from './expressions';
 import { claimsFromIdToken } from './idToken';
+import { HUB_NAME_PATTERN } from '../signalRNames';
 
 /** What the connection-info input yields: the body negotiate returns to a SignalR client. */
 export interface SignalRConnectionInfo {
@@ -14,9 +15,6 @@ export interface SignalRConnectionInfo {
 export type SignalRServiceFactory = (settingName: string, env: Environment) => SignalRService;
 
 export const defaultServiceFactory: SignalRServiceFactory = (settingName, env) => getSignalRService(settingName, env);
-
-/** Hub names the service accepts (2022-06-01). */
-const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 /** Resolves a hub-name expression and checks it; the error blames the caller only if the request supplied it. */
 export async function resolveHubName(expression: ParsedExpression, source: ResolutionSource): Promise<string> {

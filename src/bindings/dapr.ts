@@ -6,6 +6,7 @@ import { isPlainObject } from './expressions';
 import type { SignalRConnectionInfo } from './connectionInfo';
 import type { SignalROperation } from './outputItems';
 import { sendAll } from './send';
+import { HUB_NAME_PATTERN } from '../signalRNames';
 
 /**
  * The request contract of Dapr's `bindings.azure.signalr` output binding, served by this adapter:
@@ -40,8 +41,6 @@ export interface DaprContext {
   tokenLifetimeSeconds?: number;
   callOptions?: CallOptions;
 }
-
-const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 /** Validates a parsed JSON body against the contract; throws 400 HttpErrors naming the field. */
 export function parseDaprRequest(body: unknown): DaprBindingRequest {

@@ -1,6 +1,7 @@
 import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import { SignalROutputValidationError } from './errors';
 import { isPlainObject } from './expressions';
+import { MAX_GROUP_NAME_LENGTH } from '../signalRNames';
 
 /**
  * The `signalR` output binding's value types, as the official extension defines them. Keys may be written
@@ -53,7 +54,6 @@ export interface NormalizedItem {
 
 const MESSAGE_KEYS = ['target', 'arguments', 'userId', 'groupName', 'connectionId', 'endpoints'] as const;
 const GROUP_ACTION_KEYS = ['action', 'userId', 'connectionId', 'groupName'] as const;
-const GROUP_NAME_MAX = 1024;
 
 /**
  * Validates and routes a `signalR` output value. `undefined`/`null` (the handler set nothing) is no items.
@@ -107,8 +107,8 @@ function optionalId(fields: Map<string, unknown>, name: string, index: number | 
 
 function optionalGroupName(fields: Map<string, unknown>, index: number | undefined): string | undefined {
   const group = optionalId(fields, 'groupName', index);
-  if (group !== undefined && group.length > GROUP_NAME_MAX) {
-    throw new SignalROutputValidationError(index, 'groupName', `must be at most ${GROUP_NAME_MAX} characters`);
+  if (group !== undefined && group.length > MAX_GROUP_NAME_LENGTH) {
+    throw new SignalROutputValidationError(index, 'groupName', `must be at most ${MAX_GROUP_NAME_LENGTH} characters`);
   }
   return group;
 }

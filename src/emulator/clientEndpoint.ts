@@ -10,6 +10,7 @@ import { ClientTransport } from './transports/clientTransport';
 import { LongPollingTransport } from './transports/longPollingTransport';
 import { ServerSentEventsTransport } from './transports/serverSentEventsTransport';
 import { WebSocketTransport } from './transports/webSocketTransport';
+import { HUB_NAME_PATTERN } from '../signalRNames';
 
 export interface ClientEndpointOptions {
   hubState: HubState;
@@ -19,9 +20,6 @@ export interface ClientEndpointOptions {
   longPollTimeoutMs: number;
   log(line: string): void;
 }
-
-/** Hub names as the REST API defines them. */
-const HUB_NAME = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 const AVAILABLE_TRANSPORTS = [
   { transport: 'WebSockets', transferFormats: ['Text', 'Binary'] },
@@ -203,7 +201,7 @@ export class ClientEndpoint {
   private authenticate(req: IncomingMessage, url: URL): Authenticated {
     const hubParam = url.searchParams.get('hub');
     if (hubParam === null || hubParam === '') return { ok: false, status: 400, error: "The 'hub' query parameter is required." };
-    if (!HUB_NAME.test(hubParam)) {
+    if (!HUB_NAME_PATTERN.test(hubParam)) {
       return { ok: false, status: 400, error: "The 'hub' query parameter is not a valid hub name (a letter, then up to 127 letters, digits or _`,.[])." };
     }
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/connectionString';
+import { HUB_NAME_PATTERN } from '../signalRNames';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -23,9 +24,6 @@ export const DEFAULT_HUB_NAME = 'chat';
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 /** A day: longer-lived client tokens only widen the window in which a leaked token works. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 86400;
-
-/** The service's hub-name rule (2022-06-01 REST API). */
-export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 function setting(env: Environment, name: string): string | undefined {
   const value = env[name];

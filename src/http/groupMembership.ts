@@ -4,8 +4,7 @@ import type { FunctionAppSettings } from './appSettings';
 import { optionalStringField, readJsonObjectBody } from './body';
 import { badRequest } from './errors';
 import { assertMayActAs, resolveCaller } from './identity';
-
-export const MAX_GROUP_NAME_LENGTH = 1024;
+import { MAX_GROUP_NAME_LENGTH } from '../signalRNames';
 
 /**
  * Reads an addToGroup / removeFromGroup request: `{groupName, userId?, connectionId?}` (any key casing).

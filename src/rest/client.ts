@@ -15,7 +15,8 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
 import type { CallOptions, SendPayload, SignalRRestApi } from './restApi';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
-import { hubPath, normalizeHub, PayloadTooLargeError, RestArgumentError, segment, validateExcluded, validateGroup, validateId, HUB_NAME_PATTERN } from './paths';
+import { hubPath, normalizeHub, PayloadTooLargeError, RestArgumentError, segment, validateExcluded, validateGroup, validateId } from './paths';
+import { HUB_NAME_PATTERN } from '../signalRNames';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_OPTIONS,

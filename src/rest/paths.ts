@@ -3,9 +3,7 @@
  * naming the parameter, before any request is made.
  */
 
-/** Hub names accepted by the service (reference doc / swagger). */
-export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
-export const MAX_GROUP_NAME_LENGTH = 1024;
+import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../signalRNames';
 
 export class RestArgumentError extends Error {
   readonly parameter: string;

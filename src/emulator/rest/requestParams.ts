@@ -4,10 +4,8 @@
  */
 import { RequestErrorCodes, RestError } from './errors';
 import type { PathParamName, PathParams } from './operations';
+import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../../signalRNames';
 
-/** Hub and application names, as published in the 2022-06-01 swagger. */
-export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
-export const MAX_GROUP_NAME_LENGTH = 1024;
 /** Any dated version, with or without `-preview`. See isAcceptedApiVersion. */
 const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 
