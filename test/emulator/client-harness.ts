@@ -35,11 +35,27 @@ export interface TokenOptions {
   extraClaims?: Record<string, unknown>;
 }
 
+/** The emulator's default (well-known) AccessKey. */
+export const EMULATOR_KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
+
+/** A REST call the way the service SDK makes it: bearer token with aud = URL without query. Returns the status. */
+export async function rest(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<number> {
+  const url = `${emulator.url}${path}`;
+  const token = jwt.sign({}, EMULATOR_KEY, { algorithm: 'HS256', audience: url.split('?')[0], expiresIn: 300 });
+  const response = await fetch(url, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 /** A client token the way the app's negotiate function makes one. */
 export function clientToken(emulator: RunningEmulator, hub: string, options: TokenOptions = {}): string {
   const claims: Record<string, unknown> = { ...options.extraClaims };
   if (options.user !== undefined) claims['asrs.s.uid'] = options.user;
-  return jwt.sign(claims, options.key ?? 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH', {
+  return jwt.sign(claims, options.key ?? EMULATOR_KEY, {
     algorithm: options.algorithm ?? 'HS256',
     audience: options.audience ?? clientUrl(emulator, hub),
     expiresIn: options.expiresInSeconds ?? 3600,

@@ -1,21 +1,5 @@
-import jwt from 'jsonwebtoken';
 import { RunningEmulator, startEmulator } from '../../src/emulator';
-import { COMBINATIONS, connectClient, eventually, TestClient } from './client-harness';
-
-const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
-
-/** A REST call the way the service SDK makes it: bearer token with aud = URL without query. */
-async function rest(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<number> {
-  const url = `${emulator.url}${path}`;
-  const token = jwt.sign({}, KEY, { algorithm: 'HS256', audience: url.split('?')[0], expiresIn: 300 });
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+import { COMBINATIONS, connectClient, eventually, TestClient, rest } from './client-harness';
 
 describe.each(COMBINATIONS)('official client over %s', (name, transport, protocol) => {
   let emulator: RunningEmulator;

@@ -1,21 +1,6 @@
 import { HttpTransportType } from '@microsoft/signalr';
-import jwt from 'jsonwebtoken';
 import { RunningEmulator, startEmulator } from '../../src/emulator';
-import { connectClient, delay, eventually, TestClient } from './client-harness';
-
-const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
-
-async function rest(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<number> {
-  const url = `${emulator.url}${path}`;
-  const token = jwt.sign({}, KEY, { algorithm: 'HS256', audience: url.split('?')[0], expiresIn: 300 });
-  const response = await fetch(url, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
+import { connectClient, delay, eventually, TestClient, rest } from './client-harness';
 
 const API = 'api-version=2022-06-01';
 
