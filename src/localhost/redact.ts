@@ -33,7 +33,6 @@ function redactKnown(text: string, secrets: string[]): string {
   return result;
 }
 
-/** For printing a connection string: every AccessKey (and other key-like part) becomes `***`. */
 /** Values of secret-looking variables, plus the keys inside any connection string in the environment. */
 function secretValues(env: NodeJS.ProcessEnv): string[] {
   const secrets: string[] = [];
@@ -46,8 +45,4 @@ function secretValues(env: NodeJS.ProcessEnv): string[] {
   }
   // Longest first, so a whole connection string is hidden before the key inside it.
   return secrets.sort((a, b) => b.length - a.length);
-}
-
-export function maskConnectionString(connectionString: string): string {
-  return connectionString.replace(patterns[0], (_match, key: string) => `${key}=${hidden}`);
 }
