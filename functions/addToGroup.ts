@@ -1,14 +1,14 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { signalROutput, withSignalR } from '../src/bindings';
-import { readFunctionAppSettings } from '../src/http/appSettings';
-import { readGroupAction } from '../src/http/groupMembership';
-import { guard, jsonResponse } from '../src/http/guard';
-import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/http/signalRFunctions';
+import { readFunctionAppSettings } from '../src/app/appSettings';
+import { readGroupAction } from '../src/app/groupMembership';
+import { guard, jsonResponse } from '../src/app/guard';
+import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/app/signalRFunctions';
 
 /**
  * `POST /api/addToGroup` `{groupName, userId? | connectionId?}`: the user (all its current and future
  * connections, as the service keeps user-group membership) or the one connection joins the group.
- * Identity rules: src/http/groupMembership.ts. Answers 200 with the group action performed, once the
+ * Identity rules: src/app/groupMembership.ts. Answers 200 with the group action performed, once the
  * service confirmed it (a connection the service does not know is 404 `SignalRNotFound`).
  */
 const signalR = signalROutput.signalR({ hubName: APP_HUB_EXPRESSION, name: 'signalRGroupAction' });

@@ -1,9 +1,9 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { handleDaprRequest } from '../src/bindings/dapr';
-import { getSignalRService } from '../src/service';
-import { readFunctionAppSettings } from '../src/http/appSettings';
-import { readJsonBody } from '../src/http/body';
-import { guard, jsonResponse } from '../src/http/guard';
+import { getSignalRService } from '../src/client/service';
+import { readFunctionAppSettings } from '../src/app/appSettings';
+import { readJsonBody } from '../src/app/body';
+import { guard, jsonResponse } from '../src/app/guard';
 
 /**
  * `POST /api/dapr/signalr`: the request contract of Dapr's `bindings.azure.signalr` output binding

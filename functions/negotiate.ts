@@ -1,13 +1,13 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getSignalRService } from '../src/service';
-import { readFunctionAppSettings } from '../src/http/appSettings';
-import { guard, jsonResponse } from '../src/http/guard';
-import { resolveCaller } from '../src/http/identity';
+import { getSignalRService } from '../src/client/service';
+import { readFunctionAppSettings } from '../src/app/appSettings';
+import { guard, jsonResponse } from '../src/app/guard';
+import { resolveCaller } from '../src/app/identity';
 
 /**
  * `GET|POST /api/negotiate` → `{url, accessToken}` for hub `SignalRHubName` (default `chat`), the answer the
  * @microsoft/signalr client follows to the service. The user in the token (`asrs.s.uid`) is the caller as
- * src/http/identity.ts decides: the platform's `x-ms-client-principal-id`, else (only with
+ * src/app/identity.ts decides: the platform's `x-ms-client-principal-id`, else (only with
  * SignalRAllowClientUserId=true) header `x-user-id` or query `userId`, else none (anonymous connection).
  * Token lifetime: SignalRTokenLifetimeSeconds (default 3600).
  *

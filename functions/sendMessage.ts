@@ -1,13 +1,13 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { signalROutput, withSignalR, normalizeSignalROutput, SignalROutputValidationError, type SignalRMessage } from '../src/bindings';
 import type { NormalizedItem } from '../src/bindings/outputItems';
-import { readFunctionAppSettings } from '../src/http/appSettings';
-import { readJsonBody } from '../src/http/body';
-import { badRequest } from '../src/http/errors';
-import { guard, jsonResponse } from '../src/http/guard';
-import { resolveCaller } from '../src/http/identity';
-import { applySenderRule } from '../src/http/sender';
-import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/http/signalRFunctions';
+import { readFunctionAppSettings } from '../src/app/appSettings';
+import { readJsonBody } from '../src/app/body';
+import { badRequest } from '../src/bindings/httpErrors';
+import { guard, jsonResponse } from '../src/app/guard';
+import { resolveCaller } from '../src/app/identity';
+import { applySenderRule } from '../src/app/sender';
+import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/app/signalRFunctions';
 
 /**
  * `POST /api/sendMessage` with a SignalRMessage or an array of them (camelCase or PascalCase keys):
@@ -15,7 +15,7 @@ import { APP_HUB_EXPRESSION, appSignalRAdapter } from '../src/http/signalRFuncti
  * everyone, sent in array order after validation of the whole batch (one bad item: 400, nothing sent).
  * Answers 202 `{sent: n}` once the service has accepted every message (it answers 202 even if nobody listens).
  *
- * Sender: see src/http/sender.ts — object arguments carry `sender` = the caller's verified user id.
+ * Sender: see src/app/sender.ts — object arguments carry `sender` = the caller's verified user id.
  * Group actions are not accepted here (use addToGroup / removeFromGroup).
  */
 export const MAX_MESSAGES_PER_REQUEST = 100;

@@ -5,7 +5,7 @@
  */
 import { createSecretKey } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { TokenIssuer } from '../../src/auth/tokens';
+import { TokenIssuer } from '../../src/client/auth/tokens';
 import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { runTightLoop } from '../lib/closedLoop';
 import { BENCH_ACCESS_KEY } from '../lib/constants';

@@ -1,10 +1,10 @@
 import type { HttpRequest } from '@azure/functions';
-import { getSignalRService, type SignalRService } from '../service';
+import { getSignalRService, type SignalRService } from '../client/service';
 import type { ConnectionInfoSpec, OutputSpec } from './declarations';
 import { SignalRInputError } from './errors';
 import { resolveExpression, type Environment, type ParsedExpression, type ResolutionSource } from './expressions';
 import { claimsFromIdToken } from './idToken';
-import { HUB_NAME_PATTERN } from '../signalRNames';
+import { HUB_NAME_PATTERN } from '../contract/names';
 
 /** What the connection-info input yields: the body negotiate returns to a SignalR client. */
 export interface SignalRConnectionInfo {

@@ -1,12 +1,12 @@
 import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
-import type { SignalRService } from '../service';
-import type { CallOptions } from '../rest/restApi';
-import { badRequest } from '../http/errors';
+import type { SignalRService } from '../client/service';
+import type { CallOptions } from '../client/rest/restApi';
+import { badRequest } from './httpErrors';
 import { isPlainObject } from './expressions';
 import type { SignalRConnectionInfo } from './connectionInfo';
 import type { SignalROperation } from './outputItems';
 import { sendAll } from './send';
-import { HUB_NAME_PATTERN } from '../signalRNames';
+import { HUB_NAME_PATTERN } from '../contract/names';
 
 /**
  * The request contract of Dapr's `bindings.azure.signalr` output binding, served by this adapter:

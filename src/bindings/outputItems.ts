@@ -1,7 +1,7 @@
 import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import { SignalROutputValidationError } from './errors';
 import { isPlainObject } from './expressions';
-import { MAX_GROUP_NAME_LENGTH } from '../signalRNames';
+import { MAX_GROUP_NAME_LENGTH } from '../contract/names';
 
 /**
  * The `signalR` output binding's value types, as the official extension defines them. Keys may be written

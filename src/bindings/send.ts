@@ -1,6 +1,6 @@
-import type { CallOptions, SignalRRestApi } from '../rest/restApi';
-import { validatePayload } from '../rest/client';
-import { validateGroup, validateId } from '../rest/paths';
+import type { CallOptions, SignalRRestApi } from '../client/rest/restApi';
+import { validatePayload } from '../client/rest/client';
+import { validateGroup, validateId } from '../client/rest/paths';
 import { SignalRSendError } from './errors';
 import { describeOperation, type NormalizedItem, type SignalROperation } from './outputItems';
 

@@ -1,6 +1,6 @@
 import type { FunctionInput, FunctionOutput, HttpFunctionOptions, HttpHandler, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { CallOptions } from '../rest/restApi';
-import { toErrorResponse } from '../http/errorMapping';
+import type { CallOptions } from '../client/rest/restApi';
+import { toErrorResponse } from './errorResponse';
 import { defaultServiceFactory, resolveConnectionInfo, resolveOutputTarget, type SignalRServiceFactory } from './connectionInfo';
 import { connectionInfoSpecOf, outputSpecOf, type ConnectionInfoSpec, type OutputSpec } from './declarations';
 import { bodyReaderFor, type Environment, type ResolutionSource } from './expressions';
@@ -23,7 +23,7 @@ import { sendAll } from './send';
  * Failures: if an input cannot be resolved the handler does not run; if a send fails the remaining items
  * are not sent. In both cases the HTTP caller gets a JSON error instead of the handler's response
  * (400 bad binding value from the request, 500 configuration, 502 service rejected, 503 unreachable,
- * 504 timeout; see src/http/errorMapping.ts) and the failure is logged with `context.error`.
+ * 504 timeout; see src/bindings/errorResponse.ts) and the failure is logged with `context.error`.
  * WHY a response rather than a thrown error: a thrown error gives the caller a bare 500 with no body,
  * while the official binding's "the invocation fails" is meant to tell the caller the messages were not
  * delivered — a JSON 5xx says that, and says why. Errors thrown by the handler itself are rethrown as is,

@@ -1,10 +1,10 @@
 import { HubMember, HubState } from './hubState';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
-import { readHandshake, writeHandshakeResponse } from './protocol/handshake';
-import { HubProtocol } from './protocol/hubProtocol';
-import { jsonProtocol, RECORD_SEPARATOR } from './protocol/jsonProtocol';
-import { lengthPrefixedBytesNeeded } from './protocol/messagePackProtocol';
-import { HubProtocolMessage, MessageType, ProtocolError } from './protocol/messages';
+import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
+import { HubProtocol } from '../protocol/hubProtocol';
+import { jsonProtocol, RECORD_SEPARATOR } from '../protocol/jsonProtocol';
+import { lengthPrefixedBytesNeeded } from '../protocol/messagePackProtocol';
+import { HubProtocolMessage, MessageType, ProtocolError } from '../protocol/messages';
 import { ClientTransport } from './transports/clientTransport';
 
 export interface ConnectionLimits {

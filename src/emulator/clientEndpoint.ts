@@ -10,7 +10,7 @@ import { ClientTransport } from './transports/clientTransport';
 import { LongPollingTransport } from './transports/longPollingTransport';
 import { ServerSentEventsTransport } from './transports/serverSentEventsTransport';
 import { WebSocketTransport } from './transports/webSocketTransport';
-import { HUB_NAME_PATTERN } from '../signalRNames';
+import { HUB_NAME_PATTERN } from '../contract/names';
 
 export interface ClientEndpointOptions {
   hubState: HubState;

@@ -1,5 +1,5 @@
 import { OutboundMessage } from './outboundMessage';
-import { MessageType } from './protocol/messages';
+import { MessageType } from '../protocol/messages';
 import { HubMessage, ServiceCore } from './serviceCore';
 
 /** What the hub state needs from a live client connection. */

@@ -1,5 +1,5 @@
-import { HubProtocol } from './protocol/hubProtocol';
-import { HubProtocolMessage } from './protocol/messages';
+import { HubProtocol } from '../protocol/hubProtocol';
+import { HubProtocolMessage } from '../protocol/messages';
 
 /**
  * How one connection's frames look on the wire: a hub protocol, plus the transport's own wrapping

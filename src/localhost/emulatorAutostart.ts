@@ -4,7 +4,7 @@
  * any other program on that port is an error.
  */
 import * as path from 'path';
-import { ConfigError, parseConnectionString } from '../config/connectionString';
+import { ConfigError, parseConnectionString } from '../client/config/connectionString';
 import { isListening, isSignalRHealthy } from './ports';
 
 export const connectionStringSetting = 'AzureSignalRConnectionString';

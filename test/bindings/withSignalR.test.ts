@@ -2,7 +2,7 @@ import { call, connectionStringFor, errorOf, expectNoSecrets, idTokenWith, verif
 import { input, output, type HttpFunctionOptions, type HttpHandler } from '@azure/functions';
 import { RecordingServer } from '../support/recordingServer';
 import { signalRInput, signalROutput, withSignalR, type SignalRConnectionInfo } from '../../src/bindings';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 
 describe('withSignalR (in-process bindings)', () => {
   let server: RecordingServer;

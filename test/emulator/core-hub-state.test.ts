@@ -1,6 +1,6 @@
 import { HubMember, HubState } from '../../src/emulator/hubState';
-import { jsonProtocol } from '../../src/emulator/protocol/jsonProtocol';
-import { messagePackProtocol } from '../../src/emulator/protocol/messagePackProtocol';
+import { jsonProtocol } from '../../src/protocol/jsonProtocol';
+import { messagePackProtocol } from '../../src/protocol/messagePackProtocol';
 import { OutboundMessage, wireEncoding } from '../../src/emulator/outboundMessage';
 
 /** A hub member that records what reaches it, serialized like a JSON connection would. */

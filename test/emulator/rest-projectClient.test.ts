@@ -1,12 +1,12 @@
 /**
- * The project's own REST client (src/service.ts, signing `aud` without query string, with port) against
+ * The project's own REST client (src/client/service.ts, signing `aud` without query string, with port) against
  * the real emulator's REST API: every SignalRRestApi method must be accepted (no 401) and answer as
  * the swagger says, with an official @microsoft/signalr client providing the real connection.
  */
 import { HttpTransportType, HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { parseConnectionString } from '../../src/config/connectionString';
+import { parseConnectionString } from '../../src/client/config/connectionString';
 import { startEmulator } from '../../src/emulator';
-import { createSignalRService, type ClosableSignalRService } from '../../src/service';
+import { createSignalRService, type ClosableSignalRService } from '../../src/client/service';
 
 let emulator: Awaited<ReturnType<typeof startEmulator>>;
 let service: ClosableSignalRService;

@@ -6,9 +6,9 @@
  * handshake, the announced frame length for MessagePack).
  */
 import { decode, encode } from '@msgpack/msgpack';
-import * as handshakeModule from '../../src/emulator/protocol/handshake';
-import { jsonProtocol } from '../../src/emulator/protocol/jsonProtocol';
-import { messagePackProtocol, writeLengthPrefixed } from '../../src/emulator/protocol/messagePackProtocol';
+import * as handshakeModule from '../../src/protocol/handshake';
+import { jsonProtocol } from '../../src/protocol/jsonProtocol';
+import { messagePackProtocol, writeLengthPrefixed } from '../../src/protocol/messagePackProtocol';
 import { RunningEmulator, startEmulator } from '../../src/emulator';
 import { openRawSocket, RawSocket } from './client-harness';
 

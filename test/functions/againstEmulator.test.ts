@@ -6,7 +6,7 @@ import './support';
 import { HubConnectionBuilder, HttpTransportType, LogLevel, type HubConnection } from '@microsoft/signalr';
 import type { HttpHandler } from '@azure/functions';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 import { negotiate } from '../../functions/negotiate';
 import { sendMessageOptions } from '../../functions/sendMessage';
 import { addToGroupOptions } from '../../functions/addToGroup';

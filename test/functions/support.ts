@@ -8,7 +8,7 @@
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from '@azure/functions';
 import jwt from 'jsonwebtoken';
 import { RecordingServer, type Responder, type ScriptedResponse } from '../support/recordingServer';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 
 const originalWarn = console.warn.bind(console);
 console.warn = (...args: unknown[]): void => {

@@ -8,9 +8,9 @@
  */
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { SignalRRestClient } from '../../src/rest/client';
-import { accessKeyAuthorizer } from '../../src/auth/authorizers';
-import { TokenIssuer } from '../../src/auth/tokens';
+import { SignalRRestClient } from '../../src/client/rest/client';
+import { accessKeyAuthorizer } from '../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../src/client/auth/tokens';
 import { openLoadPool, openStalledWebSocket, waitUntil, type LoadPool } from '../support/loadClients';
 import { FigureRecorder } from '../support/reliabilityFigures';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';

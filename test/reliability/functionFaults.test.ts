@@ -7,7 +7,7 @@
  */
 import { silenceRegistrationWarnings, callFunction, appErrorOf, credentialsFor, type FunctionResult } from './support';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { connectLoadClient, waitUntil, type LoadClient } from '../support/loadClients';
 import { FigureRecorder } from '../support/reliabilityFigures';

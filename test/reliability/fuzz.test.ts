@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import * as net from 'node:net';
 import { silenceRegistrationWarnings, callFunction, appErrorOf, credentialsFor, type FunctionResult } from './support';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 import { hostileBytes, hostileString, invalidHubName, jsonValue, malformedBody, mutatedObject, TWO_MB, wrongTypeValue } from '../support/fuzzArbitraries';
 import { connectLoadClient, httpRequest, maskedFrame, negotiateWithService, rawUpgrade, transportUrl, waitUntil, type LoadClient } from '../support/loadClients';
 import { restClaims, signHs256 } from '../support/jwtForge';

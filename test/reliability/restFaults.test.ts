@@ -3,7 +3,7 @@
  * HTTP server: connection refused, reset before / after the service acted, stalls past the timeout,
  * 429 with Retry-After, 500/503 bursts.
  *
- * What is retried and why (the policy under test, src/rest/retryPolicy.ts):
+ * What is retried and why (the policy under test, src/client/rest/retryPolicy.ts):
  * - HEAD / PUT / DELETE are idempotent: repeating them cannot change the end state, so every network
  *   failure, 408, 429 and 5xx is retried, within maxAttempts and the call's time budget.
  * - POST sends and :closeConnections are not: a repeat after the service accepted the first attempt
@@ -13,10 +13,10 @@
  * The invariant the property test checks: a send reaches the service at most once, whatever the faults.
  */
 import fc from 'fast-check';
-import { SignalRRestClient } from '../../src/rest/client';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../../src/rest/errors';
-import { accessKeyAuthorizer } from '../../src/auth/authorizers';
-import { TokenIssuer } from '../../src/auth/tokens';
+import { SignalRRestClient } from '../../src/client/rest/client';
+import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../../src/client/rest/errors';
+import { accessKeyAuthorizer } from '../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../src/client/auth/tokens';
 import { startFaultProxy, type FaultMode, type FaultProxy, type ScriptedResponse } from '../support/faultProxy';
 import { startStubService, type StubService } from '../support/stubService';
 import { FigureRecorder } from '../support/reliabilityFigures';

@@ -9,11 +9,11 @@
 import { inspect } from 'node:util';
 import { silenceRegistrationWarnings, callFunction, type FunctionResult } from './support';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { resetSignalRServiceCache, getSignalRService } from '../../src/service';
-import { parseConnectionString } from '../../src/config/connectionString';
-import { SignalRRestClient } from '../../src/rest/client';
-import { accessKeyAuthorizer } from '../../src/auth/authorizers';
-import { TokenIssuer } from '../../src/auth/tokens';
+import { resetSignalRServiceCache, getSignalRService } from '../../src/client/service';
+import { parseConnectionString } from '../../src/client/config/connectionString';
+import { SignalRRestClient } from '../../src/client/rest/client';
+import { accessKeyAuthorizer } from '../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../src/client/auth/tokens';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { httpRequest } from '../support/loadClients';
 import { signHs256, clientClaims, restClaims } from '../support/jwtForge';
@@ -151,7 +151,7 @@ describe('connection-string errors never repeat the key', () => {
 describe('REST client errors never carry the key or the token', () => {
   let client: SignalRRestClient;
   beforeAll(() => {
-    // Built as src/service.ts builds it for an AccessKey connection string (secrets: the key).
+    // Built as src/client/service.ts builds it for an AccessKey connection string (secrets: the key).
     client = new SignalRRestClient({ endpoint: proxy.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 800, retry: { maxAttempts: 2, baseDelayMs: 1 }, secrets: [KEY] });
   });
   afterAll(() => client.close());

@@ -10,7 +10,7 @@
  */
 import { silenceRegistrationWarnings, callFunction, appErrorOf, type FunctionResult } from './support';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
-import { resetSignalRServiceCache } from '../../src/service';
+import { resetSignalRServiceCache } from '../../src/client/service';
 import { clientAudience, clientClaims, nowSeconds, restClaims, signHs256, unsignedToken, type JwtClaims } from '../support/jwtForge';
 import { httpRequest, negotiateWithService, rawUpgrade, transportUrl } from '../support/loadClients';
 import { FigureRecorder } from '../support/reliabilityFigures';

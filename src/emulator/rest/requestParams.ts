@@ -4,7 +4,7 @@
  */
 import { RequestErrorCodes, RestError } from './errors';
 import type { PathParamName, PathParams } from './operations';
-import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../../signalRNames';
+import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../../contract/names';
 
 /** Any dated version, with or without `-preview`. See isAcceptedApiVersion. */
 const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(-preview)?$/;

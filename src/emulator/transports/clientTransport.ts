@@ -1,4 +1,4 @@
-import { TransferFormat } from '../protocol/hubProtocol';
+import { TransferFormat } from '../../protocol/hubProtocol';
 
 export type TransportName = 'WebSockets' | 'ServerSentEvents' | 'LongPolling';
 

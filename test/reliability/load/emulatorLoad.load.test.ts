@@ -14,9 +14,9 @@
  *    and serves again afterwards with no app restart; the 10,000 raw clients connect again.
  */
 import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
-import { SignalRRestClient } from '../../../src/rest/client';
-import { accessKeyAuthorizer } from '../../../src/auth/authorizers';
-import { TokenIssuer } from '../../../src/auth/tokens';
+import { SignalRRestClient } from '../../../src/client/rest/client';
+import { accessKeyAuthorizer } from '../../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../../src/client/auth/tokens';
 import { openLoadPool, openStalledWebSocket, httpRequest, waitUntil, type LoadPool } from '../../support/loadClients';
 import { ensureBuilt, freePort, startEmulatorProcess, startNodeProcess, type RunningProcess } from '../../support/nodeProcess';
 import { FigureRecorder } from '../../support/reliabilityFigures';

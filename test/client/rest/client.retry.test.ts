@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
-import { accessKeyAuthorizer } from '../../src/auth/authorizers';
-import { TokenIssuer } from '../../src/auth/tokens';
-import { SignalRRestClient, type SignalRRestClientOptions } from '../../src/rest/client';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../../src/rest/errors';
-import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs } from '../../src/rest/retryPolicy';
-import { RecordingServer } from '../support/recordingServer';
+import { accessKeyAuthorizer } from '../../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../../src/client/auth/tokens';
+import { SignalRRestClient, type SignalRRestClientOptions } from '../../../src/client/rest/client';
+import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../../../src/client/rest/errors';
+import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs } from '../../../src/client/rest/retryPolicy';
+import { RecordingServer } from '../../support/recordingServer';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const payload = { target: 'm', arguments: ['x'] };

@@ -1,10 +1,10 @@
 /**
  * What the binding adapter needs from the Azure SignalR Service data-plane REST API (2022-06-01).
- * `SignalRRestClient` (src/rest/client.ts) implements it over axios; the adapter depends only on this
+ * `SignalRRestClient` (src/client/rest/client.ts) implements it over axios; the adapter depends only on this
  * interface so tests can point it at any real HTTP server.
  *
  * Hub names are validated and lower-cased by the implementation; every path segment is encoded.
- * Every method rejects with a `SignalRServiceError` (src/rest/errors.ts) carrying the HTTP status and
+ * Every method rejects with a `SignalRServiceError` (src/client/rest/errors.ts) carrying the HTTP status and
  * the `x-ms-error-code` header when the service answers with an unexpected status, or with a
  * `SignalRNetworkError` / `SignalRTimeoutError` when it cannot be reached in time.
  */

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import { ConfigError, parseConnectionString } from '../../src/config/connectionString';
-import { readConnectionSetting, readConnectionStringValue } from '../../src/config/settings';
+import { ConfigError, parseConnectionString } from '../../../src/client/config/connectionString';
+import { readConnectionSetting, readConnectionStringValue } from '../../../src/client/config/settings';
 
 const KEY = 'SuperSecretKey0123456789+/=ABCDEFGHIJKLMNOP';
 const SETTING = 'MySignalR';

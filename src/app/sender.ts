@@ -1,4 +1,4 @@
-import { forbidden } from './errors';
+import { forbidden } from '../bindings/httpErrors';
 import type { Caller } from './identity';
 
 /** The argument property that names who sent a message. */

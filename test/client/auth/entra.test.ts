@@ -1,9 +1,9 @@
 import jwt from 'jsonwebtoken';
 import { inspect } from 'node:util';
-import { ConfigError, parseConnectionString } from '../../src/config/connectionString';
-import { createEntraCredential, EntraAuthError, SIGNALR_ENTRA_SCOPE, type TokenCredentialLike } from '../../src/auth/entra';
-import { createSignalRService } from '../../src/service';
-import { RecordingServer } from '../support/recordingServer';
+import { ConfigError, parseConnectionString } from '../../../src/client/config/connectionString';
+import { createEntraCredential, EntraAuthError, SIGNALR_ENTRA_SCOPE, type TokenCredentialLike } from '../../../src/client/auth/entra';
+import { createSignalRService } from '../../../src/client/service';
+import { RecordingServer } from '../../support/recordingServer';
 
 const SETTING = 'EntraSignalR';
 const ENTRA_TOKEN = 'entra-access-token-value';

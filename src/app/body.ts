@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { badRequest } from './errors';
+import { badRequest } from '../bindings/httpErrors';
 
 /**
  * Reads the request body as JSON. The content type is not enforced (curl and fetch users often omit it),

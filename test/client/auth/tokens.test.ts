@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import { mapCustomClaims, MAX_TOKEN_LENGTH, TokenError, TokenIssuer, USER_ID_CLAIM } from '../../src/auth/tokens';
+import { mapCustomClaims, MAX_TOKEN_LENGTH, TokenError, TokenIssuer, USER_ID_CLAIM } from '../../../src/client/auth/tokens';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const AUD = 'https://x.example.com/client/?hub=chat';

@@ -8,7 +8,7 @@
  *   service docs specify. (The official .NET SDK instead signs the URL including `?api-version=...`
  *   and, for the Endpoint, without the port; the service and the emulator accept both.)
  * - Each call has one time budget (`timeoutMs`) covering all attempts and waits; retries follow
- *   src/rest/retryPolicy.ts (sends are repeated only when the service certainly did not process them).
+ *   src/client/rest/retryPolicy.ts (sends are repeated only when the service certainly did not process them).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -16,7 +16,7 @@ import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axi
 import type { CallOptions, SendPayload, SignalRRestApi } from './restApi';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { hubPath, normalizeHub, PayloadTooLargeError, RestArgumentError, segment, validateExcluded, validateGroup, validateId } from './paths';
-import { HUB_NAME_PATTERN } from '../signalRNames';
+import { HUB_NAME_PATTERN } from '../../contract/names';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_OPTIONS,

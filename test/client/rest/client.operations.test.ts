@@ -1,10 +1,10 @@
 import jwt from 'jsonwebtoken';
-import { accessKeyAuthorizer } from '../../src/auth/authorizers';
-import { TokenIssuer } from '../../src/auth/tokens';
-import { SignalRRestClient } from '../../src/rest/client';
-import { SignalRServiceError } from '../../src/rest/errors';
-import { RestArgumentError } from '../../src/rest/paths';
-import { RecordingServer, type RecordedRequest } from '../support/recordingServer';
+import { accessKeyAuthorizer } from '../../../src/client/auth/authorizers';
+import { TokenIssuer } from '../../../src/client/auth/tokens';
+import { SignalRRestClient } from '../../../src/client/rest/client';
+import { SignalRServiceError } from '../../../src/client/rest/errors';
+import { RestArgumentError } from '../../../src/client/rest/paths';
+import { RecordingServer, type RecordedRequest } from '../../support/recordingServer';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const payload = { target: 'newMessage', arguments: [{ text: 'hi' }, 42] };

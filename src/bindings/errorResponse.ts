@@ -1,12 +1,12 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { EntraAuthError } from '../auth/entra';
-import { TokenError } from '../auth/tokens';
-import { ConfigError } from '../config/connectionString';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../rest/errors';
-import { PayloadTooLargeError, RestArgumentError } from '../rest/paths';
-import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from '../bindings/errors';
-import { ExpressionSyntaxError, MissingAppSettingError } from '../bindings/expressions';
-import { errorResponse, HttpError } from './errors';
+import { EntraAuthError } from '../client/auth/entra';
+import { TokenError } from '../client/auth/tokens';
+import { ConfigError } from '../client/config/connectionString';
+import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
+import { PayloadTooLargeError, RestArgumentError } from '../client/rest/paths';
+import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from './errors';
+import { ExpressionSyntaxError, MissingAppSettingError } from './expressions';
+import { errorResponse, HttpError } from './httpErrors';
 
 /**
  * Turns any failure into the app's JSON error response, and logs it. The response never carries secrets,

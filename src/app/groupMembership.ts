@@ -2,9 +2,9 @@ import type { HttpRequest } from '@azure/functions';
 import type { SignalRGroupAction } from '../bindings/outputItems';
 import type { FunctionAppSettings } from './appSettings';
 import { optionalStringField, readJsonObjectBody } from './body';
-import { badRequest } from './errors';
+import { badRequest } from '../bindings/httpErrors';
 import { assertMayActAs, resolveCaller } from './identity';
-import { MAX_GROUP_NAME_LENGTH } from '../signalRNames';
+import { MAX_GROUP_NAME_LENGTH } from '../contract/names';
 
 /**
  * Reads an addToGroup / removeFromGroup request: `{groupName, userId?, connectionId?}` (any key casing).

@@ -1,5 +1,5 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { toErrorResponse } from './errorMapping';
+import { toErrorResponse } from '../bindings/errorResponse';
 
 /**
  * Runs a function body and turns any failure into the app's JSON error response (see errorMapping.ts),

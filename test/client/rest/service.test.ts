@@ -1,9 +1,9 @@
 import jwt from 'jsonwebtoken';
-import { ConfigError } from '../../src/config/connectionString';
-import { RestArgumentError } from '../../src/rest/paths';
-import { clientUrl, createSignalRService, getSignalRService, resetSignalRServiceCache } from '../../src/service';
-import { parseConnectionString } from '../../src/config/connectionString';
-import { RecordingServer } from '../support/recordingServer';
+import { ConfigError } from '../../../src/client/config/connectionString';
+import { RestArgumentError } from '../../../src/client/rest/paths';
+import { clientUrl, createSignalRService, getSignalRService, resetSignalRServiceCache } from '../../../src/client/service';
+import { parseConnectionString } from '../../../src/client/config/connectionString';
+import { RecordingServer } from '../../support/recordingServer';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const SETTING = 'AzureSignalRConnectionString';

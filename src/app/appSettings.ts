@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/connectionString';
-import { HUB_NAME_PATTERN } from '../signalRNames';
+import { ConfigError } from '../client/config/connectionString';
+import { HUB_NAME_PATTERN } from '../contract/names';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 

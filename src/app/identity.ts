@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { badRequest, forbidden } from './errors';
+import { badRequest, forbidden } from '../bindings/httpErrors';
 
 /**
  * Who is calling, and how sure we are.

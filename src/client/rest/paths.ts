@@ -3,7 +3,7 @@
  * naming the parameter, before any request is made.
  */
 
-import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../signalRNames';
+import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../../contract/names';
 
 export class RestArgumentError extends Error {
   readonly parameter: string;
