@@ -1,5 +1,5 @@
 import { ConfigError } from '../client/config/connectionString';
-import { HUB_NAME_PATTERN } from '../contract/names';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, HUB_NAME_RULE, isValidHubName } from '../contract';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -21,7 +21,6 @@ export const TOKEN_LIFETIME_SETTING = 'SignalRTokenLifetimeSeconds';
 export const REST_TIMEOUT_SETTING = 'SignalRRestTimeoutMs';
 
 export const DEFAULT_HUB_NAME = 'chat';
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
 /** A day: longer-lived client tokens only widen the window in which a leaked token works. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 86400;
 
@@ -33,8 +32,8 @@ function setting(env: Environment, name: string): string | undefined {
 /** Reads and validates the settings; a bad value is a ConfigError naming the setting (answered as HTTP 500). */
 export function readFunctionAppSettings(env: Environment = process.env): FunctionAppSettings {
   const hubName = setting(env, HUB_NAME_SETTING) ?? DEFAULT_HUB_NAME;
-  if (!HUB_NAME_PATTERN.test(hubName)) {
-    throw new ConfigError(HUB_NAME_SETTING, 'is not a valid hub name (a letter, then up to 127 letters, digits or _`,.[])');
+  if (!isValidHubName(hubName)) {
+    throw new ConfigError(HUB_NAME_SETTING, `is not a valid hub name: ${HUB_NAME_RULE}`);
   }
 
   const allowRaw = setting(env, ALLOW_CLIENT_USER_ID_SETTING)?.toLowerCase() ?? 'false';

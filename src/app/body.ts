@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { fieldIgnoringCase } from '../contract';
 import { badRequest } from '../bindings/httpErrors';
 
 /**
@@ -36,9 +37,7 @@ export async function readJsonObjectBody(request: HttpRequest): Promise<Record<s
  * is a 400 naming the field. Keys are matched ignoring case, like the SignalR bindings' JSON contract.
  */
 export function optionalStringField(body: Readonly<Record<string, unknown>>, field: string): string | undefined {
-  const lower = field.toLowerCase();
-  const key = Object.prototype.hasOwnProperty.call(body, field) ? field : Object.keys(body).find((k) => k.toLowerCase() === lower);
-  const value = key === undefined ? undefined : body[key];
+  const value = fieldIgnoringCase(body, field);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
     throw badRequest('InvalidField', `"${field}" must be a non-empty string`, field);

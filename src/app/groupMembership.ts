@@ -4,7 +4,7 @@ import type { FunctionAppSettings } from './appSettings';
 import { optionalStringField, readJsonObjectBody } from './body';
 import { badRequest } from '../bindings/httpErrors';
 import { assertMayActAs, resolveCaller } from './identity';
-import { MAX_GROUP_NAME_LENGTH } from '../contract/names';
+import { GROUP_NAME_RULE, isValidGroupName } from '../contract';
 
 /**
  * Reads an addToGroup / removeFromGroup request: `{groupName, userId?, connectionId?}` (any key casing).
@@ -22,8 +22,8 @@ export async function readGroupAction(request: HttpRequest, action: 'add' | 'rem
   const userId = optionalStringField(body, 'userId');
   const connectionId = optionalStringField(body, 'connectionId');
 
-  if (groupName !== undefined && groupName.length > MAX_GROUP_NAME_LENGTH) {
-    throw badRequest('InvalidField', `"groupName" must be at most ${MAX_GROUP_NAME_LENGTH} characters`, 'groupName');
+  if (groupName !== undefined && !isValidGroupName(groupName)) {
+    throw badRequest('InvalidField', `"groupName" is invalid: ${GROUP_NAME_RULE}`, 'groupName');
   }
   if (groupName === undefined && action === 'add') {
     throw badRequest('MissingField', '"groupName" is required', 'groupName');

@@ -4,7 +4,7 @@ import type { ConnectionInfoSpec, OutputSpec } from './declarations';
 import { SignalRInputError } from './errors';
 import { resolveExpression, type Environment, type ParsedExpression, type ResolutionSource } from './expressions';
 import { claimsFromIdToken } from './idToken';
-import { HUB_NAME_PATTERN } from '../contract/names';
+import { HUB_NAME_RULE, isValidHubName } from '../contract';
 
 /** What the connection-info input yields: the body negotiate returns to a SignalR client. */
 export interface SignalRConnectionInfo {
@@ -22,10 +22,10 @@ export async function resolveHubName(expression: ParsedExpression, source: Resol
   if (hub === undefined || hub === '') {
     throw new SignalRInputError('hubName', `hubName '${expression.source}' resolved to no value`, expression.usesRequest);
   }
-  if (!HUB_NAME_PATTERN.test(hub)) {
+  if (!isValidHubName(hub)) {
     throw new SignalRInputError(
       'hubName',
-      `hub name ${JSON.stringify(hub.slice(0, 140))} is invalid: it must start with a letter and contain only letters, digits and _\`,.[] (at most 128 characters)`,
+      `hub name ${JSON.stringify(hub.slice(0, 140))} is invalid: ${HUB_NAME_RULE}`,
       expression.usesRequest,
     );
   }

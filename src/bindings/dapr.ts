@@ -1,12 +1,10 @@
-import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import type { SignalRService } from '../client/service';
 import type { CallOptions } from '../client/rest/restApi';
 import { badRequest } from './httpErrors';
-import { isPlainObject } from './expressions';
 import type { SignalRConnectionInfo } from './connectionInfo';
 import type { SignalROperation } from './outputItems';
 import { sendAll } from './send';
-import { HUB_NAME_PATTERN } from '../contract/names';
+import { fieldIgnoringCase, HUB_NAME_RULE, isPlainObject, isValidHubName, MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from '../contract';
 
 /**
  * The request contract of Dapr's `bindings.azure.signalr` output binding, served by this adapter:
@@ -74,15 +72,10 @@ function metadataValue(request: DaprBindingRequest, key: string): string | undef
 
 function hubFor(request: DaprBindingRequest, defaultHub: string): string {
   const hub = metadataValue(request, 'hub') ?? defaultHub;
-  if (!HUB_NAME_PATTERN.test(hub)) {
-    throw badRequest('InvalidField', 'metadata "hub" is not a valid hub name (a letter, then up to 127 letters, digits or _`,.[])', 'metadata.hub');
+  if (!isValidHubName(hub)) {
+    throw badRequest('InvalidField', `metadata "hub" is not a valid hub name: ${HUB_NAME_RULE}`, 'metadata.hub');
   }
   return hub;
-}
-
-function fieldIgnoringCase(record: Record<string, unknown>, name: string): unknown {
-  const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : record[key];
 }
 
 /** The message to send, from `data` (Target/Arguments as Dapr documents it; camelCase also accepted). */

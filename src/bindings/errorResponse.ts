@@ -3,7 +3,7 @@ import { EntraAuthError } from '../client/auth/entra';
 import { TokenError } from '../client/auth/tokens';
 import { ConfigError } from '../client/config/connectionString';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
-import { PayloadTooLargeError, RestArgumentError } from '../client/rest/paths';
+import { PayloadTooLargeError, ServiceRuleError } from '../contract';
 import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from './errors';
 import { ExpressionSyntaxError, MissingAppSettingError } from './expressions';
 import { errorResponse, HttpError } from './httpErrors';
@@ -126,7 +126,7 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     // Refused locally before upload: the same situation, and the same answer, as the service's own 413.
     return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field ?? error.parameter);
   }
-  if (error instanceof RestArgumentError) {
+  if (error instanceof ServiceRuleError) {
     return errorResponse(400, 'InvalidArgument', error.message, field ?? error.parameter);
   }
   return undefined;

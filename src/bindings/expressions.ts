@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { fieldIgnoringCase, isPlainObject } from '../contract';
 
 /**
  * Binding expressions as the Functions host resolves them for an HTTP trigger, so a declaration such as
@@ -149,23 +150,16 @@ function lookupIgnoringCase(params: URLSearchParams, name: string): string | und
   return undefined;
 }
 
-function ownValueIgnoringCase(record: Readonly<Record<string, unknown>>, name: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(record, name)) return record[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : record[key];
-}
-
 /** Route parameters win over body fields, as in the host (route data is applied last there). */
 async function resolveData(path: readonly string[], source: ResolutionSource): Promise<string | undefined> {
   if (path.length === 1) {
-    const param = ownValueIgnoringCase(source.request.params, path[0]);
+    const param = fieldIgnoringCase(source.request.params, path[0]);
     if (typeof param === 'string' && param !== '') return param;
   }
   let current: unknown = await source.body();
   for (const segment of path) {
     if (!isPlainObject(current)) return undefined;
-    current = ownValueIgnoringCase(current, segment);
+    current = fieldIgnoringCase(current, segment);
   }
   return stringifyValue(current);
 }
@@ -175,10 +169,6 @@ function stringifyValue(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return JSON.stringify(value);
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,7 +1,5 @@
-import { MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from './argumentDepth';
 import { SignalROutputValidationError } from './errors';
-import { isPlainObject } from './expressions';
-import { MAX_GROUP_NAME_LENGTH } from '../contract/names';
+import { GROUP_NAME_RULE, isPlainObject, isValidGroupName, MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from '../contract';
 
 /**
  * The `signalR` output binding's value types, as the official extension defines them. Keys may be written
@@ -107,8 +105,8 @@ function optionalId(fields: Map<string, unknown>, name: string, index: number | 
 
 function optionalGroupName(fields: Map<string, unknown>, index: number | undefined): string | undefined {
   const group = optionalId(fields, 'groupName', index);
-  if (group !== undefined && group.length > MAX_GROUP_NAME_LENGTH) {
-    throw new SignalROutputValidationError(index, 'groupName', `must be at most ${MAX_GROUP_NAME_LENGTH} characters`);
+  if (group !== undefined && !isValidGroupName(group)) {
+    throw new SignalROutputValidationError(index, 'groupName', `is invalid: ${GROUP_NAME_RULE}`);
   }
   return group;
 }

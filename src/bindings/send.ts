@@ -1,6 +1,5 @@
 import type { CallOptions, SignalRRestApi } from '../client/rest/restApi';
-import { validatePayload } from '../client/rest/client';
-import { validateGroup, validateId } from '../client/rest/paths';
+import { checkConnectionId, checkGroupName, checkUserId, serializeRestMessage } from '../contract';
 import { SignalRSendError } from './errors';
 import { describeOperation, type NormalizedItem, type SignalROperation } from './outputItems';
 
@@ -12,9 +11,9 @@ export function performOperation(rest: SignalRRestApi, hub: string, op: SignalRO
     case 'sendToUser':
       return rest.sendToUser(hub, op.userId, { target: op.target, arguments: op.arguments }, options);
     case 'sendToGroup':
-      return rest.sendToGroup(hub, op.groupName, { target: op.target, arguments: op.arguments }, undefined, options);
+      return rest.sendToGroup(hub, op.groupName, { target: op.target, arguments: op.arguments }, options);
     case 'broadcast':
-      return rest.broadcast(hub, { target: op.target, arguments: op.arguments }, undefined, options);
+      return rest.broadcast(hub, { target: op.target, arguments: op.arguments }, options);
     case 'addConnectionToGroup':
       return rest.addConnectionToGroup(hub, op.groupName, op.connectionId, options);
     case 'removeConnectionFromGroup':
@@ -22,7 +21,7 @@ export function performOperation(rest: SignalRRestApi, hub: string, op: SignalRO
     case 'removeConnectionFromAllGroups':
       return rest.removeConnectionFromAllGroups(hub, op.connectionId, options);
     case 'addUserToGroup':
-      return rest.addUserToGroup(hub, op.userId, op.groupName, undefined, options);
+      return rest.addUserToGroup(hub, op.userId, op.groupName, options);
     case 'removeUserFromGroup':
       return rest.removeUserFromGroup(hub, op.userId, op.groupName, options);
     case 'removeUserFromAllGroups':
@@ -31,14 +30,14 @@ export function performOperation(rest: SignalRRestApi, hub: string, op: SignalRO
 }
 
 /**
- * The argument checks the REST client makes before a call (id and group bounds, 1 MB body), made up front.
- * Throws the REST client's RestArgumentError (PayloadTooLargeError for an oversized message).
+ * The argument checks the REST client makes before a call (the contract's id and group rules, the 1 MB body),
+ * made up front. Throws the contract's ServiceRuleError (PayloadTooLargeError for an oversized message).
  */
 function checkOperation(op: SignalROperation): void {
-  if ('connectionId' in op) validateId(op.connectionId, 'connectionId');
-  if ('userId' in op) validateId(op.userId, 'userId');
-  if ('groupName' in op) validateGroup(op.groupName);
-  if ('target' in op) validatePayload({ target: op.target, arguments: op.arguments });
+  if ('connectionId' in op) checkConnectionId(op.connectionId);
+  if ('userId' in op) checkUserId(op.userId);
+  if ('groupName' in op) checkGroupName(op.groupName);
+  if ('target' in op) serializeRestMessage({ target: op.target, arguments: op.arguments });
 }
 
 /**

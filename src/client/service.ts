@@ -13,7 +13,7 @@ import { accessKeyAuthorizer, entraAuthorizer } from './auth/authorizers';
 import { createEntraCredential, EntraAccessKeySource, EntraTokenSource, type IdentityModuleLoader, type TokenCredentialLike } from './auth/entra';
 import { TokenIssuer, type ClientTokenRequest } from './auth/tokens';
 import { SignalRRestClient, type SignalRRestClientOptions } from './rest/client';
-import { normalizeHub } from './rest/paths';
+import { normalizeHubName } from '../contract';
 import type { SignalRRestApi } from './rest/restApi';
 
 export interface ClientConnectionOptions {
@@ -53,7 +53,7 @@ export interface ClosableSignalRService extends SignalRService {
 }
 
 export function clientUrl(clientEndpoint: string, hub: string): string {
-  return `${clientEndpoint}/client/?hub=${encodeURIComponent(normalizeHub(hub))}`;
+  return `${clientEndpoint}/client/?hub=${encodeURIComponent(normalizeHubName(hub))}`;
 }
 
 /** Builds a service for an already parsed config (no caching). */

@@ -16,8 +16,8 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../contract';
 
-export const MAX_TOKEN_LENGTH = 4096;
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export type TokenVerification =
@@ -83,8 +83,8 @@ export function verifyServiceToken(
   options: VerifyOptions = {},
 ): TokenVerification {
   if (typeof token !== 'string' || token.length === 0) return fail('access token is missing');
-  if (token.length > MAX_TOKEN_LENGTH) {
-    return fail(`access token is ${token.length} characters long; the limit is ${MAX_TOKEN_LENGTH}`);
+  if (token.length > MAX_ACCESS_TOKEN_LENGTH) {
+    return fail(`access token is ${token.length} characters long; the limit is ${MAX_ACCESS_TOKEN_LENGTH}`);
   }
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => BASE64URL_PART.test(p)) || parts[0] === '' || parts[1] === '') {

@@ -10,7 +10,7 @@ import { ClientTransport } from './transports/clientTransport';
 import { LongPollingTransport } from './transports/longPollingTransport';
 import { ServerSentEventsTransport } from './transports/serverSentEventsTransport';
 import { WebSocketTransport } from './transports/webSocketTransport';
-import { HUB_NAME_PATTERN } from '../contract/names';
+import { HUB_NAME_RULE, isValidHubName, userIdFromClaims } from '../contract';
 
 export interface ClientEndpointOptions {
   hubState: HubState;
@@ -27,8 +27,6 @@ const AVAILABLE_TRANSPORTS = [
   { transport: 'LongPolling', transferFormats: ['Text', 'Binary'] },
 ];
 
-/** Claims that name the user, in the order the service reads them. */
-const USER_ID_CLAIMS = ['asrs.s.uid', 'nameid', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier', 'sub'];
 
 export interface ConnectionDescription {
   hub: string;
@@ -46,15 +44,6 @@ type Authenticated = { ok: true; hub: string; userId: string | undefined; claims
 
 function newId(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
-}
-
-function userIdFrom(claims: Record<string, unknown>): string | undefined {
-  for (const name of USER_ID_CLAIMS) {
-    const value = claims[name];
-    if (typeof value === 'string' && value !== '') return value;
-    if (Array.isArray(value) && typeof value[0] === 'string' && value[0] !== '') return value[0];
-  }
-  return undefined;
 }
 
 function acceptsEventStream(req: IncomingMessage): boolean {
@@ -201,14 +190,14 @@ export class ClientEndpoint {
   private authenticate(req: IncomingMessage, url: URL): Authenticated {
     const hubParam = url.searchParams.get('hub');
     if (hubParam === null || hubParam === '') return { ok: false, status: 400, error: "The 'hub' query parameter is required." };
-    if (!HUB_NAME_PATTERN.test(hubParam)) {
-      return { ok: false, status: 400, error: "The 'hub' query parameter is not a valid hub name (a letter, then up to 127 letters, digits or _`,.[])." };
+    if (!isValidHubName(hubParam)) {
+      return { ok: false, status: 400, error: `The 'hub' query parameter is not a valid hub name: ${HUB_NAME_RULE}.` };
     }
     const token = bearerToken(req.headers.authorization) ?? url.searchParams.get('access_token') ?? undefined;
     if (!token) return { ok: false, status: 401, error: 'Unauthorized: no access token (Authorization: Bearer header or access_token query).' };
     const verified = verifyServiceToken(token, this.options.accessKey, acceptedClientAudiences(req.headers.host, hubParam));
     if (!verified.ok) return { ok: false, status: 401, error: `Unauthorized: ${verified.reason}.` };
-    return { ok: true, hub: hubParam.toLowerCase(), userId: userIdFrom(verified.claims), claims: verified.claims };
+    return { ok: true, hub: hubParam.toLowerCase(), userId: userIdFromClaims(verified.claims), claims: verified.claims };
   }
 
   /** Why a transport request may not use this session, or undefined when it may. */

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../contract';
 import type { Socket } from 'node:net';
 import { ClientEndpoint, ConnectionDescription } from './clientEndpoint';
 import { ConnectionLimits } from './clientConnection';
@@ -79,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientTimeoutMs,
     handshakeTimeoutMs: positive(options.handshakeTimeoutMs, 15_000, 'handshakeTimeoutMs'),
     disconnectTimeoutMs: clientTimeoutMs,
-    maxMessageBytes: positive(options.maxClientMessageBytes, 1024 * 1024, 'maxClientMessageBytes'),
+    maxMessageBytes: positive(options.maxClientMessageBytes, MAX_CLIENT_MESSAGE_BYTES, 'maxClientMessageBytes'),
     maxOutboundBytes: positive(options.maxOutboundBufferBytes, 8 * 1024 * 1024, 'maxOutboundBufferBytes'),
   };
 

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../../src/contract';
 import {
-  MAX_TOKEN_LENGTH,
   acceptedClientAudiences,
   acceptedRestAudiences,
   bearerToken,
@@ -113,8 +113,8 @@ describe('verifyServiceToken', () => {
   });
 
   test('refuses a token over 4096 characters before verifying it', () => {
-    const token = sign({ aud: REST_AUD[0], pad: 'x'.repeat(MAX_TOKEN_LENGTH) }, { expiresIn: 60 });
-    expect(token.length).toBeGreaterThan(MAX_TOKEN_LENGTH);
+    const token = sign({ aud: REST_AUD[0], pad: 'x'.repeat(MAX_ACCESS_TOKEN_LENGTH) }, { expiresIn: 60 });
+    expect(token.length).toBeGreaterThan(MAX_ACCESS_TOKEN_LENGTH);
     const result = verifyServiceToken(token, KEY, REST_AUD);
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/limit is 4096/) });
   });

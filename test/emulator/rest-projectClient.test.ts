@@ -68,7 +68,7 @@ test('group membership by connection and by user, with encoded names', async () 
   expect(await rest.userInGroup('ProjectHub', 'carol', 'club')).toBe(true);
   await rest.removeUserFromGroup('ProjectHub', 'carol', 'club');
   expect(await rest.userInGroup('ProjectHub', 'carol', 'club')).toBe(false);
-  await rest.addUserToGroup('ProjectHub', 'carol', 'club2', 60);
+  await rest.addUserToGroup('ProjectHub', 'carol', 'club2', { ttlSeconds: 60 });
   await rest.removeUserFromAllGroups('ProjectHub', 'carol');
   expect(await rest.userInGroup('ProjectHub', 'carol', 'club2')).toBe(false);
   await rest.addConnectionToGroup('ProjectHub', 'x', id);
@@ -78,10 +78,10 @@ test('group membership by connection and by user, with encoded names', async () 
 
 test('closing calls are accepted; the last one closes the client with the reason', async () => {
   const rest = service.rest;
-  await rest.closeGroupConnections('ProjectHub', 'empty-group', [], 'r1');
-  await rest.closeUserConnections('ProjectHub', 'nobody', [], 'r2');
+  await rest.closeGroupConnections('ProjectHub', 'empty-group', { excluded: [], reason: 'r1' });
+  await rest.closeUserConnections('ProjectHub', 'nobody', { excluded: [], reason: 'r2' });
   const closed = new Promise<Error | undefined>((resolve) => connection.onclose(resolve));
-  await rest.closeAllConnections('ProjectHub', [], 'shutting down');
+  await rest.closeAllConnections('ProjectHub', { excluded: [], reason: 'shutting down' });
   expect((await closed)?.message).toContain('shutting down');
-  await rest.closeConnection('ProjectHub', 'gone', 'r3');
+  await rest.closeConnection('ProjectHub', 'gone', { reason: 'r3' });
 });

@@ -267,7 +267,7 @@ describe('emulator: refusals and logs never carry the key', () => {
       entry: ensureBuilt('dist/src/localhost/start.js'),
       args: ['--port', String(appPort), '--no-emulator', '--no-func'],
       // Points at a port where nothing listens: every send is a "service unreachable" error path.
-      env: { AzureSignalRConnectionString: `Endpoint=http://127.0.0.1;Port=${emuPort};AccessKey=${KEY};Version=1.0;`, SignalRRestTimeoutMs: '500' },
+      env: { AzureSignalRConnectionString: `Endpoint=http://127.0.0.1;Port=${emuPort};AccessKey=${KEY};Version=1.0;`, SignalRRestTimeoutMs: '5000' },
       ready: /Press Ctrl\+C to stop/,
     });
     try {

@@ -6,20 +6,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-
-/** Claim name the service reads the user id from (current SDKs). */
-export const USER_ID_CLAIM = 'asrs.s.uid';
-/** Prefix the SDK gives custom claims whose names collide with registered JWT claims. */
-export const USER_CLAIM_PREFIX = 'asrs.u.';
-/** Registered claim names a caller may not set directly; they are renamed to `asrs.u.<name>`. */
-export const RESERVED_CLAIM_NAMES: ReadonlySet<string> = new Set([
-  'aud', 'exp', 'iat', 'nbf', 'iss', 'actort', 'acr', 'azp', 'c_hash', 'jti', 'nonce',
-]);
-/** The service refuses longer access tokens. */
-export const MAX_TOKEN_LENGTH = 4096;
-export const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
-
-export type ClaimValues = Record<string, string | readonly string[]>;
+import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LENGTH, ServiceRuleError, toTokenClaims, USER_ID_CLAIM, type ClaimValues } from '../../contract';
 
 export interface ClientTokenRequest {
   /** Normally `{clientEndpoint}/client/?hub={hub}`. */
@@ -54,32 +41,18 @@ function validateLifetime(lifetimeSeconds: number): void {
   }
 }
 
-function validateAudience(audience: string): void {
-  if (typeof audience !== 'string' || audience === '') throw new TokenError('token audience must be a non-empty string');
+/** The contract's claim mapping; a bad claim is a TokenError like every other problem with a token request. */
+function tokenClaims(claims: ClaimValues | undefined): Record<string, string | string[]> {
+  try {
+    return toTokenClaims(claims);
+  } catch (error) {
+    if (error instanceof ServiceRuleError) throw new TokenError(error.problem);
+    throw error;
+  }
 }
 
-/**
- * Maps caller claims to token claims: reserved and system (`asrs.s.*`) names are renamed to
- * `asrs.u.<name>` so a caller can neither override `aud`/`exp` nor spoof the user id; a claim type
- * given several values becomes a JSON array, one value stays a string, no values is left out.
- */
-export function mapCustomClaims(claims: ClaimValues | undefined): Record<string, string | string[]> {
-  const mapped: Record<string, string | string[]> = {};
-  if (claims === undefined) return mapped;
-  for (const [name, raw] of Object.entries(claims)) {
-    if (name === '') throw new TokenError('claim names must be non-empty');
-    const values = typeof raw === 'string' ? [raw] : Array.from(raw);
-    for (const value of values) {
-      if (typeof value !== 'string') throw new TokenError(`claim '${name}' values must be strings`);
-    }
-    if (values.length === 0) continue;
-    const isReserved = RESERVED_CLAIM_NAMES.has(name) || name.startsWith('asrs.s.');
-    const target = isReserved ? `${USER_CLAIM_PREFIX}${name}` : name;
-    const previous = mapped[target];
-    const merged = previous === undefined ? values : [...(Array.isArray(previous) ? previous : [previous]), ...values];
-    mapped[target] = merged.length === 1 ? merged[0]! : merged;
-  }
-  return mapped;
+function validateAudience(audience: string): void {
+  if (typeof audience !== 'string' || audience === '') throw new TokenError('token audience must be a non-empty string');
 }
 
 interface CachedToken {
@@ -131,15 +104,15 @@ export class TokenIssuer {
     validateAudience(request.audience);
     const lifetimeSeconds = request.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     validateLifetime(lifetimeSeconds);
-    const payload: Record<string, unknown> = { ...mapCustomClaims(request.claims), aud: request.audience };
+    const payload: Record<string, unknown> = { ...tokenClaims(request.claims), aud: request.audience };
     if (request.userId !== undefined && request.userId !== '') {
       if (typeof request.userId !== 'string') throw new TokenError('userId must be a string');
       payload[USER_ID_CLAIM] = request.userId;
     }
     const token = this.sign(payload, lifetimeSeconds, this.now());
-    if (token.length > MAX_TOKEN_LENGTH) {
+    if (token.length > MAX_ACCESS_TOKEN_LENGTH) {
       throw new TokenError(
-        `client access token would be ${token.length} characters, over the service limit of ${MAX_TOKEN_LENGTH}; send fewer or shorter claims`,
+        `client access token would be ${token.length} characters, over the service limit of ${MAX_ACCESS_TOKEN_LENGTH}; send fewer or shorter claims`,
       );
     }
     return token;

@@ -1,40 +1,9 @@
 /**
- * Error responses in the service's shape: body `{code, message, target, details, inner}` (the swagger's
- * ErrorDetail) plus an `x-ms-error-code` header carrying the same code, which is what SDKs inspect.
+ * Error responses in the service's shape (src/contract/serviceErrors.ts): the JSON error body plus the
+ * `x-ms-error-code` header carrying the same code.
  */
 import type { ServerResponse } from 'node:http';
-
-/** Codes the service itself uses (Level.Scope.Kind), as the official SDK and emulator define them. */
-export const ServiceErrorCodes = {
-  connectionNotExistedWarning: 'Warning.Connection.NotExisted',
-  userNotExisted: 'Warning.User.NotExisted',
-  groupNotExisted: 'Warning.Group.NotExisted',
-  userNotInGroup: 'Info.User.NotInGroup',
-  connectionNotExistedError: 'Error.Connection.NotExisted',
-} as const;
-
-/**
- * Codes for failures the swagger leaves as "default: Error response". The service does not publish these;
- * they follow the same Level.Scope.Kind pattern so callers can switch on them.
- */
-export const RequestErrorCodes = {
-  invalid: 'Error.Request.Invalid',
-  unauthorized: 'Error.Request.Unauthorized',
-  notFound: 'Error.Request.NotFound',
-  methodNotAllowed: 'Error.Request.MethodNotAllowed',
-  tooLarge: 'Error.Request.TooLarge',
-  internal: 'Error.Request.Internal',
-} as const;
-
-export interface ErrorBody {
-  code: string;
-  message: string;
-  target: string | null;
-  details: ErrorBody[] | null;
-  inner: { code: string } | null;
-}
-
-export const MS_ERROR_CODE_HEADER = 'x-ms-error-code';
+import { MS_ERROR_CODE_HEADER, RequestErrorCodes, serviceErrorBody, ServiceRuleError } from '../../contract';
 
 /** A validation or protocol failure raised while handling a request; becomes the HTTP error response. */
 export class RestError extends Error {
@@ -50,9 +19,23 @@ export class RestError extends Error {
   }
 }
 
+/** A broken service rule (a name, an id, a message) is the service's 400, naming the parameter at fault. */
+export function invalidRequest(error: ServiceRuleError): RestError {
+  return new RestError(400, RequestErrorCodes.invalid, error.message, error.parameter);
+}
+
+/** Runs a contract check, turning its ServiceRuleError into the service's 400. */
+export function asRequestCheck<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ServiceRuleError) throw invalidRequest(error);
+    throw error;
+  }
+}
+
 export function writeError(res: ServerResponse, isHead: boolean, error: RestError): void {
-  const body: ErrorBody = { code: error.code, message: error.message, target: error.target, details: null, inner: null };
-  const json = JSON.stringify(body);
+  const json = JSON.stringify(serviceErrorBody(error.code, error.message, error.target));
   res.statusCode = error.status;
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader(MS_ERROR_CODE_HEADER, error.code);

@@ -7,9 +7,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { acceptedRestAudiences, bearerToken, verifyServiceToken } from '../auth';
 import type { HubMessage, ServiceCore } from '../serviceCore';
-import { DEFAULT_MAX_BODY_BYTES, parseHubMessage, readBody } from './body';
-import { RequestErrorCodes, RestError, writeError, writeSuccess } from './errors';
-import { operations } from './operations';
+import { MAX_REST_BODY_BYTES, REST_OPERATIONS, RequestErrorCodes, type RestOperation } from '../../contract';
+import { parseHubMessage, readBody } from './body';
+import { RestError, writeError, writeSuccess } from './errors';
+import { REST_HANDLERS } from './handlers';
 import { hubKey, parseQueryOptions, splitPath, validatePathParams } from './requestParams';
 import { matchRoute } from './routes';
 
@@ -28,7 +29,7 @@ export type RestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 const DISCARD_FACTOR = 8;
 
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const log = options.log ?? ((message: string) => console.error(message));
   /**
    * Tokens that passed verification, keyed by (token, Host, URL), with their expiry in ms. A client reuses one
@@ -66,7 +67,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
 
     const match = matchRoute(method, splitPath(rawPath));
-    const anonymous = match.kind === 'operation' && operations[match.operation].anonymous === true;
+    const anonymous = match.kind === 'operation' && (REST_OPERATIONS[match.operation] as RestOperation).anonymous === true;
     if (!anonymous) authenticate(req, url);
 
     if (match.kind === 'notFound') {
@@ -78,14 +79,14 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       });
     }
 
-    const operation = operations[match.operation];
+    const operation: RestOperation = REST_OPERATIONS[match.operation];
     validatePathParams(match.params);
     const query = parseQueryOptions(rawQuery, match.family === '2022-06-01');
-    const message: HubMessage | undefined = operation.needsBody
+    const message: HubMessage | undefined = operation.body
       ? parseHubMessage(await readBody(req, maxBodyBytes))
       : undefined;
 
-    const found = operation.run({
+    const found = REST_HANDLERS[match.operation]({
       core: options.core,
       hub: match.params.hub === undefined ? '' : hubKey(match.params.hub, query.application),
       params: match.params,
@@ -95,7 +96,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       message,
     });
     if (!found && operation.notFound) {
-      throw new RestError(404, operation.notFound.code, operation.notFound.message);
+      throw new RestError(404, operation.notFound.errorCode, operation.notFound.message);
     }
     writeSuccess(res, match.family === 'v1' ? (operation.successV1 ?? operation.success) : operation.success);
   }

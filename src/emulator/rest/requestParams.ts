@@ -2,9 +2,9 @@
  * Turns the raw request target into validated inputs: decoded path segments, names checked against the
  * service's rules, and the query options (`application`, `excluded`, `reason`, `ttl`, `api-version`).
  */
-import { RequestErrorCodes, RestError } from './errors';
-import type { PathParamName, PathParams } from './operations';
-import { HUB_NAME_PATTERN, MAX_GROUP_NAME_LENGTH } from '../../contract/names';
+import { checkHubName, REST_PATH_PARAMS, RequestErrorCodes, type RestPathParam } from '../../contract';
+import { asRequestCheck, RestError } from './errors';
+import type { PathParams } from './handlers';
 
 /** Any dated version, with or without `-preview`. See isAcceptedApiVersion. */
 const API_VERSION_PATTERN = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
@@ -29,35 +29,11 @@ export function splitPath(rawPath: string): string[] {
   });
 }
 
-function checkHubName(value: string, target: 'hub' | 'application'): void {
-  if (!HUB_NAME_PATTERN.test(value)) {
-    throw invalid(
-      `Invalid ${target} name "${truncate(value)}": it must start with a letter and contain only letters, digits and ` +
-        '_ ` , . [ ] (at most 128 characters).',
-      target,
-    );
-  }
-}
-
-function checkGroupName(value: string): void {
-  if (value.length < 1 || value.length > MAX_GROUP_NAME_LENGTH || /^\s+$/.test(value)) {
-    throw invalid(`Invalid group name: it must be 1 to ${MAX_GROUP_NAME_LENGTH} characters and not only whitespace.`, 'group');
-  }
-}
-
-function checkNonEmpty(value: string, target: 'user' | 'connectionId'): void {
-  if (value.length === 0) throw invalid(`The ${target === 'user' ? 'user id' : 'connection id'} must not be empty.`, target);
-}
-
-const VALIDATORS: Record<PathParamName, (value: string) => void> = {
-  hub: (v) => checkHubName(v, 'hub'),
-  group: checkGroupName,
-  user: (v) => checkNonEmpty(v, 'user'),
-  connectionId: (v) => checkNonEmpty(v, 'connectionId'),
-};
-
+/** Checks every captured path parameter with the contract's rule for it; the 400 names the path parameter. */
 export function validatePathParams(params: PathParams): void {
-  for (const [name, value] of Object.entries(params) as Array<[PathParamName, string]>) VALIDATORS[name](value);
+  for (const [name, value] of Object.entries(params) as Array<[RestPathParam, string]>) {
+    asRequestCheck(() => REST_PATH_PARAMS[name].check(value, name));
+  }
 }
 
 export interface QueryOptions {
@@ -98,7 +74,7 @@ export function parseQueryOptions(rawQuery: string, needsApiVersionCheck: boolea
   const query = new URLSearchParams(rawQuery);
   if (needsApiVersionCheck) checkApiVersion(single(query, 'api-version'));
   const application = single(query, 'application');
-  if (application !== undefined && application !== '') checkHubName(application, 'application');
+  if (application !== undefined && application !== '') asRequestCheck(() => checkHubName(application, 'application'));
   return {
     application: application === '' ? undefined : application,
     excluded: query.getAll('excluded').filter((id) => id !== ''),

@@ -1,77 +1,63 @@
 /**
- * The one routing table for both REST API versions. Every pattern is served under `/api` (2022-06-01,
- * `?api-version=`) and `/api/v1`, as the official emulator does: `:send` and bare POST forms, GET and HEAD
- * for existence checks, and both path orders for group membership.
+ * The emulator's router, compiled from the contract's REST operation table: every row's path and aliases, with
+ * the row's method (and GET beside HEAD for existence checks), served under `/api` (2022-06-01, `?api-version=`)
+ * and `/api/v1`, as the official emulator does.
  */
-import type { OperationKey, PathParamName, PathParams } from './operations';
+import { REST_OPERATION_NAMES, REST_OPERATIONS, type HttpMethod, type RestOperation, type RestOperationName, type RestPathParam } from '../../contract';
+import type { PathParams } from './handlers';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-
-interface RouteEntry {
-  readonly pattern: string;
-  readonly methods: Partial<Record<HttpMethod, OperationKey>>;
-}
-
-const EXISTS = (op: OperationKey) => ({ GET: op, HEAD: op });
-
-const ROUTE_TABLE: readonly RouteEntry[] = [
-  { pattern: 'health', methods: EXISTS('health') },
-  { pattern: 'hubs/{hub}', methods: { POST: 'broadcast' } },
-  { pattern: 'hubs/{hub}/:send', methods: { POST: 'broadcast' } },
-  { pattern: 'hubs/{hub}/:closeConnections', methods: { POST: 'closeAll' } },
-
-  { pattern: 'hubs/{hub}/users/{user}', methods: { POST: 'sendToUser', ...EXISTS('userExists') } },
-  { pattern: 'hubs/{hub}/users/{user}/:send', methods: { POST: 'sendToUser' } },
-  { pattern: 'hubs/{hub}/users/{user}/:closeConnections', methods: { POST: 'closeUser' } },
-  { pattern: 'hubs/{hub}/users/{user}/groups', methods: { DELETE: 'removeUserFromAllGroups' } },
-
-  { pattern: 'hubs/{hub}/connections/{connectionId}', methods: { POST: 'sendToConnection', DELETE: 'closeConnection', ...EXISTS('connectionExists') } },
-  { pattern: 'hubs/{hub}/connections/{connectionId}/:send', methods: { POST: 'sendToConnection' } },
-  { pattern: 'hubs/{hub}/connections/{connectionId}/groups', methods: { DELETE: 'removeConnectionFromAllGroups' } },
-
-  { pattern: 'hubs/{hub}/groups/{group}', methods: { POST: 'sendToGroup', ...EXISTS('groupExists') } },
-  { pattern: 'hubs/{hub}/groups/{group}/:send', methods: { POST: 'sendToGroup' } },
-  { pattern: 'hubs/{hub}/groups/{group}/:closeConnections', methods: { POST: 'closeGroup' } },
-
-  { pattern: 'hubs/{hub}/groups/{group}/connections/{connectionId}', methods: { PUT: 'addConnectionToGroup', DELETE: 'removeConnectionFromGroup' } },
-  { pattern: 'hubs/{hub}/connections/{connectionId}/groups/{group}', methods: { PUT: 'addConnectionToGroup', DELETE: 'removeConnectionFromGroup' } },
-
-  { pattern: 'hubs/{hub}/users/{user}/groups/{group}', methods: { PUT: 'addUserToGroup', DELETE: 'removeUserFromGroup', ...EXISTS('userInGroup') } },
-  { pattern: 'hubs/{hub}/groups/{group}/users/{user}', methods: { PUT: 'addUserToGroup', DELETE: 'removeUserFromGroup', ...EXISTS('userInGroup') } },
-];
-
-type Segment = { literal: string } | { param: PathParamName };
+type Segment = { literal: string } | { param: RestPathParam };
 
 interface CompiledRoute {
+  readonly pattern: string;
   readonly segments: readonly Segment[];
-  readonly methods: Partial<Record<HttpMethod, OperationKey>>;
+  readonly methods: Partial<Record<HttpMethod, RestOperationName>>;
 }
 
-const PARAM_NAMES: readonly PathParamName[] = ['hub', 'user', 'group', 'connectionId'];
+const PARAM_NAMES: readonly RestPathParam[] = ['hub', 'user', 'group', 'connectionId'];
 
-function compile(entry: RouteEntry): CompiledRoute {
-  const segments = entry.pattern.split('/').map((s): Segment => {
+function compileSegments(pattern: string): Segment[] {
+  return pattern.split('/').map((s): Segment => {
     const m = /^\{(\w+)\}$/.exec(s);
     if (!m) return { literal: s };
     const name = PARAM_NAMES.find((p) => p === m[1]);
-    if (!name) throw new Error(`unknown route parameter ${m[1]} in ${entry.pattern}`);
+    if (!name) throw new Error(`unknown route parameter ${m[1]} in ${pattern}`);
     return { param: name };
   });
-  return { segments, methods: entry.methods };
 }
 
-const COMPILED: readonly CompiledRoute[] = ROUTE_TABLE.map(compile);
+/** One route per distinct path form, with every method the table gives it; two operations on one (path, method) is a table bug. */
+function compileTable(): CompiledRoute[] {
+  const byPattern = new Map<string, Partial<Record<HttpMethod, RestOperationName>>>();
+  for (const name of REST_OPERATION_NAMES) {
+    const operation: RestOperation = REST_OPERATIONS[name];
+    const methods: HttpMethod[] = operation.getToo === true ? ['GET', operation.method] : [operation.method];
+    const paths = [operation.path, ...(operation.aliases ?? [])];
+    for (const pattern of paths) {
+      const entry = byPattern.get(pattern) ?? {};
+      for (const method of methods) {
+        const existing = entry[method];
+        if (existing !== undefined) throw new Error(`REST table: ${method} ${pattern} is claimed by ${existing} and ${name}`);
+        entry[method] = name;
+      }
+      byPattern.set(pattern, entry);
+    }
+  }
+  return [...byPattern].map(([pattern, methods]) => ({ pattern, segments: compileSegments(pattern), methods }));
+}
+
+const COMPILED: readonly CompiledRoute[] = compileTable();
 
 export type ApiVersionFamily = '2022-06-01' | 'v1';
 
 export type RouteMatch =
-  | { kind: 'operation'; operation: OperationKey; params: PathParams; family: ApiVersionFamily }
+  | { kind: 'operation'; operation: RestOperationName; params: PathParams; family: ApiVersionFamily }
   | { kind: 'methodNotAllowed'; allowed: HttpMethod[] }
   | { kind: 'notFound' };
 
 /**
- * Matches decoded path segments (after `/api`, or `/api/v1`) against the table. A literal segment always
- * beats a parameter, so `/hubs/h/:send` is a broadcast and never a lookup of a user named ":send".
+ * Matches decoded path segments (after `/api`, or `/api/v1`) against the table. A literal segment always beats a
+ * parameter, so `/hubs/h/:send` is a broadcast and never a lookup of a user named ":send".
  */
 function findRoute(segments: readonly string[]): CompiledRoute | undefined {
   let best: { route: CompiledRoute; literals: number } | undefined;
@@ -94,9 +80,7 @@ function isHttpMethod(method: string): method is HttpMethod {
   return method === 'GET' || method === 'HEAD' || method === 'POST' || method === 'PUT' || method === 'DELETE';
 }
 
-/**
- * @param segments the request path split on `/` and percent-decoded per segment, starting at `api`
- */
+/** @param segments the request path split on `/` and percent-decoded per segment, starting at `api` */
 export function matchRoute(method: string, segments: readonly string[]): RouteMatch {
   if (segments[0] !== 'api') return { kind: 'notFound' };
   const family: ApiVersionFamily = segments[1] === 'v1' ? 'v1' : '2022-06-01';
@@ -114,11 +98,11 @@ export function matchRoute(method: string, segments: readonly string[]): RouteMa
   return { kind: 'operation', operation, params, family };
 }
 
-/** Every (method, pattern) pair the table serves; for tests and documentation. */
-export function listRoutes(): Array<{ method: HttpMethod; pattern: string; operation: OperationKey }> {
-  return ROUTE_TABLE.flatMap((entry) =>
-    Object.entries(entry.methods)
-      .filter((e): e is [HttpMethod, OperationKey] => isHttpMethod(e[0]) && e[1] !== undefined)
-      .map(([method, operation]) => ({ method, pattern: entry.pattern, operation })),
+/** Every (method, pattern) pair the router serves; for tests and documentation. */
+export function listRoutes(): Array<{ method: HttpMethod; pattern: string; operation: RestOperationName }> {
+  return COMPILED.flatMap((route) =>
+    Object.entries(route.methods)
+      .filter((e): e is [HttpMethod, RestOperationName] => isHttpMethod(e[0]) && e[1] !== undefined)
+      .map(([method, operation]) => ({ method, pattern: route.pattern, operation })),
   );
 }

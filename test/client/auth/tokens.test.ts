@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { mapCustomClaims, MAX_TOKEN_LENGTH, TokenError, TokenIssuer, USER_ID_CLAIM } from '../../../src/client/auth/tokens';
+import { TokenError, TokenIssuer } from '../../../src/client/auth/tokens';
+import { MAX_ACCESS_TOKEN_LENGTH, toTokenClaims, USER_ID_CLAIM } from '../../../src/contract';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
 const AUD = 'https://x.example.com/client/?hub=chat';
@@ -74,17 +75,17 @@ describe('TokenIssuer.clientToken', () => {
 
   test('every reserved name is renamed', () => {
     const reserved = ['aud', 'exp', 'iat', 'nbf', 'iss', 'actort', 'acr', 'azp', 'c_hash', 'jti', 'nonce'];
-    const mapped = mapCustomClaims(Object.fromEntries(reserved.map((name) => [name, 'v'])));
+    const mapped = toTokenClaims(Object.fromEntries(reserved.map((name) => [name, 'v'])));
     expect(Object.keys(mapped).sort()).toEqual(reserved.map((name) => `asrs.u.${name}`).sort());
   });
 
   test('empty value lists are left out; non-string values are rejected', () => {
-    expect(mapCustomClaims({ none: [] })).toEqual({});
-    expect(() => mapCustomClaims({ n: [1 as unknown as string] })).toThrow(/strings/);
+    expect(toTokenClaims({ none: [] })).toEqual({});
+    expect(() => toTokenClaims({ n: [1 as unknown as string] })).toThrow(/strings/);
   });
 
   test('a token over 4096 characters is refused with a clear message that contains no token', () => {
-    const big = 'x'.repeat(MAX_TOKEN_LENGTH);
+    const big = 'x'.repeat(MAX_ACCESS_TOKEN_LENGTH);
     let caught: unknown;
     try {
       issuer.clientToken({ audience: AUD, claims: { big } });
@@ -101,10 +102,10 @@ describe('TokenIssuer.clientToken', () => {
   test('a token just under the limit is issued', () => {
     const base = issuer.clientToken({ audience: AUD, claims: { c: '' } }).length;
     // base64url: 3 bytes of JSON -> 4 characters
-    const room = Math.floor(((MAX_TOKEN_LENGTH - base) * 3) / 4) - 3;
+    const room = Math.floor(((MAX_ACCESS_TOKEN_LENGTH - base) * 3) / 4) - 3;
     const token = issuer.clientToken({ audience: AUD, claims: { c: 'y'.repeat(room) } });
-    expect(token.length).toBeLessThanOrEqual(MAX_TOKEN_LENGTH);
-    expect(token.length).toBeGreaterThan(MAX_TOKEN_LENGTH - 8);
+    expect(token.length).toBeLessThanOrEqual(MAX_ACCESS_TOKEN_LENGTH);
+    expect(token.length).toBeGreaterThan(MAX_ACCESS_TOKEN_LENGTH - 8);
   });
 
   test('a key id header is set when given (Entra access keys)', () => {

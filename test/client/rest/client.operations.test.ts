@@ -3,7 +3,7 @@ import { accessKeyAuthorizer } from '../../../src/client/auth/authorizers';
 import { TokenIssuer } from '../../../src/client/auth/tokens';
 import { SignalRRestClient } from '../../../src/client/rest/client';
 import { SignalRServiceError } from '../../../src/client/rest/errors';
-import { RestArgumentError } from '../../../src/client/rest/paths';
+import { ServiceRuleError } from '../../../src/contract';
 import { RecordingServer, type RecordedRequest } from '../../support/recordingServer';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
@@ -44,12 +44,12 @@ const cases: Case[] = [
   { name: 'isServiceHealthy', call: (c) => c.isServiceHealthy(), method: 'HEAD', path: '/api/health', result: true },
   { name: 'broadcast', call: (c) => c.broadcast('Chat', payload), method: 'POST', path: '/api/hubs/chat/:send', body: payloadJson },
   {
-    name: 'broadcast excluded', call: (c) => c.broadcast('chat', payload, ['c1', 'c/2']), method: 'POST', path: '/api/hubs/chat/:send',
+    name: 'broadcast excluded', call: (c) => c.broadcast('chat', payload, { excluded: ['c1', 'c/2'] }), method: 'POST', path: '/api/hubs/chat/:send',
     query: { excluded: ['c1', 'c/2'] }, body: payloadJson,
   },
   { name: 'sendToUser', call: (c) => c.sendToUser('chat', 'user/1 ü', payload), method: 'POST', path: '/api/hubs/chat/users/user%2F1%20%C3%BC/:send', body: payloadJson },
   {
-    name: 'sendToGroup', call: (c) => c.sendToGroup('chat', 'g?#%', payload, ['x']), method: 'POST', path: '/api/hubs/chat/groups/g%3F%23%25/:send',
+    name: 'sendToGroup', call: (c) => c.sendToGroup('chat', 'g?#%', payload, { excluded: ['x'] }), method: 'POST', path: '/api/hubs/chat/groups/g%3F%23%25/:send',
     query: { excluded: ['x'] }, body: payloadJson,
   },
   { name: 'sendToConnection', call: (c) => c.sendToConnection('chat', 'conn-1', payload), method: 'POST', path: '/api/hubs/chat/connections/conn-1/:send', body: payloadJson },
@@ -58,28 +58,28 @@ const cases: Case[] = [
   { name: 'groupExists', call: (c) => c.groupExists('chat', 'g1'), method: 'HEAD', path: '/api/hubs/chat/groups/g1', result: true },
   { name: 'userInGroup', call: (c) => c.userInGroup('chat', 'u1', 'g1'), method: 'HEAD', path: '/api/hubs/chat/users/u1/groups/g1', result: true },
   {
-    name: 'closeConnection', call: (c) => c.closeConnection('chat', 'conn-1', 'bye now'), method: 'DELETE', path: '/api/hubs/chat/connections/conn-1',
+    name: 'closeConnection', call: (c) => c.closeConnection('chat', 'conn-1', { reason: 'bye now' }), method: 'DELETE', path: '/api/hubs/chat/connections/conn-1',
     query: { reason: ['bye now'] },
   },
   { name: 'closeConnection without reason', call: (c) => c.closeConnection('chat', 'conn-1'), method: 'DELETE', path: '/api/hubs/chat/connections/conn-1', query: {} },
   {
-    name: 'closeAllConnections', call: (c) => c.closeAllConnections('chat', ['a', 'b'], 'maintenance'), method: 'POST', path: '/api/hubs/chat/:closeConnections',
+    name: 'closeAllConnections', call: (c) => c.closeAllConnections('chat', { excluded: ['a', 'b'], reason: 'maintenance' }), method: 'POST', path: '/api/hubs/chat/:closeConnections',
     query: { excluded: ['a', 'b'], reason: ['maintenance'] },
   },
   {
-    name: 'closeGroupConnections', call: (c) => c.closeGroupConnections('chat', 'g1', ['a'], 'r'), method: 'POST', path: '/api/hubs/chat/groups/g1/:closeConnections',
+    name: 'closeGroupConnections', call: (c) => c.closeGroupConnections('chat', 'g1', { excluded: ['a'], reason: 'r' }), method: 'POST', path: '/api/hubs/chat/groups/g1/:closeConnections',
     query: { excluded: ['a'], reason: ['r'] },
   },
   {
-    name: 'closeUserConnections', call: (c) => c.closeUserConnections('chat', 'u1', undefined, 'r'), method: 'POST', path: '/api/hubs/chat/users/u1/:closeConnections',
+    name: 'closeUserConnections', call: (c) => c.closeUserConnections('chat', 'u1', { reason: 'r' }), method: 'POST', path: '/api/hubs/chat/users/u1/:closeConnections',
     query: { reason: ['r'] },
   },
   { name: 'addConnectionToGroup', call: (c) => c.addConnectionToGroup('chat', 'g1', 'conn-1'), method: 'PUT', path: '/api/hubs/chat/groups/g1/connections/conn-1' },
   { name: 'removeConnectionFromGroup', call: (c) => c.removeConnectionFromGroup('chat', 'g1', 'conn-1'), method: 'DELETE', path: '/api/hubs/chat/groups/g1/connections/conn-1' },
   { name: 'removeConnectionFromAllGroups', call: (c) => c.removeConnectionFromAllGroups('chat', 'conn-1'), method: 'DELETE', path: '/api/hubs/chat/connections/conn-1/groups' },
   { name: 'addUserToGroup', call: (c) => c.addUserToGroup('chat', 'u1', 'g1'), method: 'PUT', path: '/api/hubs/chat/users/u1/groups/g1', query: {} },
-  { name: 'addUserToGroup ttl', call: (c) => c.addUserToGroup('chat', 'u1', 'g1', 60), method: 'PUT', path: '/api/hubs/chat/users/u1/groups/g1', query: { ttl: ['60'] } },
-  { name: 'addUserToGroup ttl 0', call: (c) => c.addUserToGroup('chat', 'u1', 'g1', 0), method: 'PUT', path: '/api/hubs/chat/users/u1/groups/g1', query: { ttl: ['0'] } },
+  { name: 'addUserToGroup ttl', call: (c) => c.addUserToGroup('chat', 'u1', 'g1', { ttlSeconds: 60 }), method: 'PUT', path: '/api/hubs/chat/users/u1/groups/g1', query: { ttl: ['60'] } },
+  { name: 'addUserToGroup ttl 0', call: (c) => c.addUserToGroup('chat', 'u1', 'g1', { ttlSeconds: 0 }), method: 'PUT', path: '/api/hubs/chat/users/u1/groups/g1', query: { ttl: ['0'] } },
   { name: 'removeUserFromGroup', call: (c) => c.removeUserFromGroup('chat', 'u1', 'g1'), method: 'DELETE', path: '/api/hubs/chat/users/u1/groups/g1' },
   { name: 'removeUserFromAllGroups', call: (c) => c.removeUserFromAllGroups('chat', 'u1'), method: 'DELETE', path: '/api/hubs/chat/users/u1/groups' },
 ];
@@ -164,16 +164,16 @@ describe('argument validation (nothing is sent)', () => {
     ['missing target', (c: SignalRRestClient) => c.broadcast('chat', { target: '', arguments: [] }), 'payload.target'],
     ['arguments not an array', (c: SignalRRestClient) => c.broadcast('chat', { target: 't', arguments: 'x' as unknown as unknown[] }), 'payload.arguments'],
     ['unserializable arguments', (c: SignalRRestClient) => c.broadcast('chat', { target: 't', arguments: [1n] }), 'payload.arguments'],
-    ['negative ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', -1), 'ttlSeconds'],
-    ['fractional ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', 1.5), 'ttlSeconds'],
+    ['negative ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', { ttlSeconds: -1 }), 'ttlSeconds'],
+    ['fractional ttl', (c: SignalRRestClient) => c.addUserToGroup('chat', 'u', 'g', { ttlSeconds: 1.5 }), 'ttlSeconds'],
     ['payload over 1 MB', (c: SignalRRestClient) => c.broadcast('chat', { target: 't', arguments: ['x'.repeat(1024 * 1024)] }), 'payload'],
-    ['empty excluded id', (c: SignalRRestClient) => c.broadcast('chat', payload, ['']), 'excluded'],
+    ['empty excluded id', (c: SignalRRestClient) => c.broadcast('chat', payload, { excluded: [''] }), 'excluded'],
   ])('%s', async (_name, call, parameter) => {
     const error = await Promise.resolve()
       .then((): Promise<unknown> => call(client))
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RestArgumentError);
-    expect((error as RestArgumentError).parameter).toBe(parameter);
+    expect(error).toBeInstanceOf(ServiceRuleError);
+    expect((error as ServiceRuleError).parameter).toBe(parameter);
     expect(server.requests).toHaveLength(0);
   });
 

@@ -227,14 +227,14 @@ describe('timeouts and cancellation', () => {
   test('a caller abort rejects with the abort reason', async () => {
     server.respondWith({ hang: true });
     const controller = new AbortController();
-    const call = makeClient().broadcast('chat', payload, undefined, { signal: controller.signal });
+    const call = makeClient().broadcast('chat', payload, { signal: controller.signal });
     await server.waitForRequests(1);
     controller.abort(new Error('caller gave up'));
     await expect(call).rejects.toThrow('caller gave up');
   });
 
   test('an already aborted signal sends nothing', async () => {
-    const error = await failure(makeClient().broadcast('chat', payload, undefined, { signal: AbortSignal.abort(new Error('no')) }));
+    const error = await failure(makeClient().broadcast('chat', payload, { signal: AbortSignal.abort(new Error('no')) }));
     expect(error.message).toBe('no');
     expect(server.requests).toHaveLength(0);
   });

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { ConfigError } from '../../../src/client/config/connectionString';
-import { RestArgumentError } from '../../../src/client/rest/paths';
+import { ServiceRuleError } from '../../../src/contract';
 import { clientUrl, createSignalRService, getSignalRService, resetSignalRServiceCache } from '../../../src/client/service';
 import { parseConnectionString } from '../../../src/client/config/connectionString';
 import { RecordingServer } from '../../support/recordingServer';
@@ -89,7 +89,7 @@ describe('clientConnectionInfo', () => {
 
   test('an invalid hub is rejected', async () => {
     const service = getSignalRService(SETTING, { [SETTING]: `Endpoint=https://x.example.com;AccessKey=${KEY}` });
-    await expect(service.clientConnectionInfo('no/slash')).rejects.toBeInstanceOf(RestArgumentError);
+    await expect(service.clientConnectionInfo('no/slash')).rejects.toBeInstanceOf(ServiceRuleError);
   });
 
   test('clientUrl encodes unusual hub characters', () => {

@@ -1,0 +1,199 @@
+/**
+ * Runs one REST request against the service with the client's policy: keep-alive sockets, the bearer token
+ * from the authorizer, one time budget covering every attempt and wait, and the retries of retryPolicy.ts.
+ * It turns every failure into the typed errors of errors.ts, whose messages never carry a token or a key.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import { errorMessageOf, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
+import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
+import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
+import type { CallOptions } from './restApi';
+
+/** Supplies the `Authorization` header value for one request. */
+export interface RestAuthorizer {
+  /** `audience` is the request URL without query string. */
+  authorization(audience: string, signal: AbortSignal): string | Promise<string>;
+}
+
+export interface RequestExecutorOptions {
+  /** Base URL, no trailing slash. */
+  endpoint: string;
+  authorizer: RestAuthorizer;
+  timeoutMs: number;
+  retry?: Partial<RetryOptions>;
+  random?: () => number;
+  idleSocketTimeoutMs?: number;
+  maxSockets?: number;
+  secrets?: readonly string[];
+}
+
+export interface RestRequest {
+  context: OperationContext;
+  idempotency: Idempotency;
+  method: 'HEAD' | 'GET' | 'PUT' | 'DELETE' | 'POST';
+  /** Path from the endpoint on, already encoded, e.g. `/api/hubs/chat/:send`. */
+  path: string;
+  /** The query string without `?`. */
+  query: string;
+  body?: string;
+  /** Whether a status completes the call; any other status is a SignalRServiceError. */
+  accepts(status: number): boolean;
+  options?: CallOptions;
+}
+
+const MAX_SERVICE_MESSAGE_LENGTH = 500;
+
+export class RequestExecutor {
+  private readonly retry: RetryOptions;
+  private readonly random: () => number;
+  private readonly secrets: readonly string[];
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: RequestExecutorOptions) {
+    this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
+    if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) {
+      throw new ServiceRuleError('retry.maxAttempts', 'must be an integer >= 1');
+    }
+    this.random = options.random ?? Math.random;
+    this.secrets = options.secrets ?? [];
+    const agentOptions: http.AgentOptions = {
+      keepAlive: true,
+      scheduling: 'lifo',
+      // Applies to idle pooled sockets (the agent destroys them); in-flight requests are bounded by our own budget.
+      timeout: options.idleSocketTimeoutMs ?? 4000,
+      ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
+    };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+    this.http = axios.create({
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      // Statuses are interpreted here, not by axios, so retries and errors stay in one place.
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      // A redirect would re-send the bearer token elsewhere; the service does not redirect REST calls.
+      maxRedirects: 0,
+      // Corporate proxies still apply through HTTPS_PROXY; loopback endpoints never go through one.
+      proxy: isLoopback(options.endpoint) ? false : undefined,
+    });
+  }
+
+  /** Releases the pooled sockets. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  async execute(request: RestRequest): Promise<AxiosResponse<string>> {
+    const { context } = request;
+    const timeoutMs = request.options?.timeoutMs ?? this.options.timeoutMs;
+    if (!(timeoutMs > 0)) throw new ServiceRuleError('timeoutMs', 'must be a positive number of milliseconds');
+    const userSignal = request.options?.signal;
+    userSignal?.throwIfAborted();
+
+    const timeoutSignal = AbortSignal.timeout(timeoutMs);
+    const signal = userSignal === undefined ? timeoutSignal : AbortSignal.any([userSignal, timeoutSignal]);
+    const deadline = Date.now() + timeoutMs;
+    const audience = `${this.options.endpoint}${request.path}`;
+    const url = `${audience}?${request.query}`;
+
+    const abortedError = (attempts: number): unknown =>
+      userSignal?.aborted === true ? userSignal.reason : new SignalRTimeoutError(context, timeoutMs, attempts);
+
+    for (let attempt = 1; ; attempt++) {
+      let failure: AttemptFailure;
+      let finalError: Error;
+      try {
+        const authorization = await this.options.authorizer.authorization(audience, signal);
+        const headers: Record<string, string> = { Authorization: authorization };
+        if (request.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+        const response = await this.http.request<string>({ method: request.method, url, headers, data: request.body, signal });
+        if (request.accepts(response.status)) return response;
+        const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
+        const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
+        const serviceMessage = this.serviceMessageOf(response.data);
+        failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
+        finalError = new SignalRServiceError(context, response.status, {
+          ...(errorCode === undefined ? {} : { errorCode }),
+          ...(serviceMessage === undefined ? {} : { serviceMessage }),
+          attempts: attempt,
+        });
+      } catch (error) {
+        if (signal.aborted) throw abortedError(attempt);
+        if (!isAxiosError(error)) throw error; // e.g. a failing authorizer: its own error is clearer
+        const code = networkCodeOf(error);
+        failure = code === undefined ? { kind: 'network' } : { kind: 'network', code };
+        finalError = new SignalRNetworkError(context, { ...(code === undefined ? {} : { code }), message: error.message, attempts: attempt });
+      }
+
+      if (attempt >= this.retry.maxAttempts || !isRetryable(request.idempotency, failure)) throw finalError;
+      const retryAfterMs = failure.kind === 'status' ? failure.retryAfterMs : undefined;
+      if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw finalError;
+      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random);
+      // Bounded total time: never start a wait that ends after the deadline; report the real failure.
+      if (Date.now() + delayMs >= deadline) throw finalError;
+      try {
+        await sleep(delayMs, signal);
+      } catch {
+        throw abortedError(attempt);
+      }
+    }
+  }
+
+  /** The service's error message, scrubbed of tokens and our secrets (a proxy could echo them), and shortened. */
+  private serviceMessageOf(body: unknown): string | undefined {
+    const raw = typeof body === 'string' ? errorMessageOf(body) : undefined;
+    if (raw === undefined) return undefined;
+    let message = scrubSecrets(raw);
+    for (const secret of this.secrets) if (secret !== '') message = message.split(secret).join('<redacted>');
+    return message.length > MAX_SERVICE_MESSAGE_LENGTH ? `${message.slice(0, MAX_SERVICE_MESSAGE_LENGTH)}...` : message;
+  }
+}
+
+function headerString(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+function networkCodeOf(error: unknown): string | undefined {
+  if (error !== null && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause !== undefined && cause !== error) return networkCodeOf(cause);
+  }
+  return undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
