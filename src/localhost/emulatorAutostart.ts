@@ -3,24 +3,14 @@
  * and nothing serves that port yet. An emulator already running there (e.g. `npm run emulator`) is reused;
  * any other program on that port is an error.
  */
-import * as path from 'path';
 import { ConfigError, parseConnectionString } from '../client/config/connectionString';
+import type { RunningEmulator } from '../emulator';
 import { isListening, isSignalRHealthy } from './ports';
 
 export const connectionStringSetting = 'AzureSignalRConnectionString';
 
 export class EmulatorStartError extends Error {
   override name = 'EmulatorStartError';
-}
-
-/** What `startEmulator` in src/emulator/index.ts returns (the parts used here). */
-interface RunningEmulator {
-  url: string;
-  close(): Promise<void>;
-}
-
-interface EmulatorModule {
-  startEmulator(options?: { host?: string; port?: number; accessKey?: string }): Promise<RunningEmulator>;
 }
 
 export type EmulatorPlan =
@@ -57,25 +47,11 @@ export async function planEmulator(env: NodeJS.ProcessEnv = process.env): Promis
   return { kind: 'start', port, accessKey: config.auth.accessKey, describe: config.describe() };
 }
 
-/** Loads the compiled emulator (dist/src/emulator/index.js when run from dist). */
-function loadEmulatorModule(): EmulatorModule {
-  const modulePath = path.join(__dirname, '..', 'emulator');
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(modulePath) as Partial<EmulatorModule>;
-    if (typeof loaded.startEmulator !== 'function') throw new Error('it does not export startEmulator');
-    return loaded as EmulatorModule;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const missingItself = code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(modulePath);
-    const reason = missingItself ? 'it is not built yet' : (error as Error).message;
-    throw new EmulatorStartError(
-      `Cannot load the SignalR emulator from ${modulePath} (${reason}). Run "npm run build", point ${connectionStringSetting} at a real service, or start with --no-emulator.`,
-    );
-  }
-}
-
+/**
+ * Starts the emulator through its public entry (src/emulator/index.ts). The import is typed, and lazy: an app
+ * that talks to Azure never loads the emulator's modules, which keeps `npm start` against Azure fast to start.
+ */
 export async function startEmulatorFor(plan: { port: number; accessKey: string }): Promise<RunningEmulator> {
-  const emulatorModule = loadEmulatorModule();
-  return emulatorModule.startEmulator({ host: '127.0.0.1', port: plan.port, accessKey: plan.accessKey });
+  const { startEmulator } = await import('../emulator');
+  return startEmulator({ host: '127.0.0.1', port: plan.port, accessKey: plan.accessKey });
 }
