@@ -35,6 +35,7 @@ import {
 import { invokeFunction, type BindingHandler } from './invoke';
 import { consoleLogWriter, formatLogLine, passesLevel, type LogWriter } from './logger';
 import { createRedactor } from './redact';
+import { sendEmpty, sendHomepage, sendJson, sendJsonError } from './hostReplies';
 import { splitPath } from './routeTemplate';
 
 export const defaultLocalHttpPort = 7071;
@@ -207,17 +208,6 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
   });
 }
 
-function sendJsonError(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ error: { code, message } });
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendEmpty(res: http.ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'content-length': 0 });
-  res.end();
-}
-
 async function handleRequest(state: HostState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
 
@@ -294,16 +284,3 @@ async function handleRequest(state: HostState, req: http.IncomingMessage, res: h
   }
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string>): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendHomepage(res: http.ServerResponse, method: string, headers: Record<string, string>): void {
-  const body =
-    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Azure Functions (local host)</title></head>' +
-    '<body><h1>Your Functions app is up and running</h1><p>Served by the local functions host.</p></body></html>';
-  res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(method === 'HEAD' ? undefined : body);
-}

@@ -2,21 +2,22 @@
  * Access-token checks for the emulator: the REST API (`/api/...`) and the client endpoint (`/client/?hub=x`)
  * both accept HS256 JWTs signed with the UTF-8 bytes of the AccessKey, exactly like Azure SignalR Service.
  *
- * Decisions (see ../shared/reference/signalr-service.md and the official SDK's RestApiProvider):
+ * Decisions (from the service's documentation and the official SDK's RestApiProvider):
  * - Only HS256. `alg: none` and every other algorithm are refused explicitly, before any signature work.
  * - `exp` is required; `exp` and `nbf` are checked with a small tolerance (CLOCK_TOLERANCE_SECONDS = 5):
  *   JWT times are whole seconds and the signer may be another process or a container with a slightly
  *   different clock; five seconds absorbs that without meaningfully extending a token's life.
  * - `aud` must match one accepted audience. The docs say "request URL without query string"; the official
  *   SDK signs `{scheme}://{host}/api/hubs/{hub}/...?application=..&api-version=..` (no port, only those two
- *   query parameters). The builders below list every form a well-behaved signer may produce, and the
- *   comparison is done on a canonical form (case of scheme/host, percent-encoding, trailing slash).
- * - Tokens over 4096 characters are refused (the service's limit).
+ *   query parameters). audiences.ts lists every form a well-behaved signer may produce, and the comparison
+ *   is done on a canonical form (case of scheme/host, percent-encoding, trailing slash).
+ * - Tokens over the service's length limit (src/contract) are refused.
  * - Reasons are meant for the 401 body: they never contain the token or the key.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { MAX_ACCESS_TOKEN_LENGTH } from '../contract';
+import { MAX_ACCESS_TOKEN_LENGTH } from '../../contract';
+import { canonicalAudience } from './audiences';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -147,153 +148,6 @@ function checkAudience(aud: unknown, accepted: readonly string[]): string | unde
   }
   const shown = candidates[0].length > 200 ? `${candidates[0].slice(0, 200)}...` : candidates[0];
   return `access token audience "${shown}" does not match this request; expected e.g. "${accepted[0] ?? '(none)'}"`;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Audience forms
-
-/** Percent-encodes like .NET's Uri.EscapeDataString (RFC 3986 unreserved characters stay as they are). */
-function escapeDataString(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
-/** Percent-encodes a path segment, leaving the characters RFC 3986 allows there (`:`, `@`, sub-delims) as they are. */
-function escapePathSegment(value: string): string {
-  return escapeDataString(value).replace(/%(3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/g, (_m, hex: string) =>
-    String.fromCharCode(parseInt(hex, 16)),
-  );
-}
-
-function canonicalPath(rawPath: string): string {
-  const segments = rawPath.split('/').map((s) => escapePathSegment(safeDecode(s)));
-  let path = segments.join('/');
-  if (!path.startsWith('/')) path = `/${path}`;
-  while (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
-  return path;
-}
-
-type QueryPairs = ReadonlyArray<readonly [string, string]>;
-
-function parseQuery(rawQuery: string): Array<[string, string]> {
-  if (rawQuery === '') return [];
-  return rawQuery
-    .split('&')
-    .filter((p) => p !== '')
-    .map((pair): [string, string] => {
-      const eq = pair.indexOf('=');
-      const key = eq < 0 ? pair : pair.slice(0, eq);
-      const value = eq < 0 ? '' : pair.slice(eq + 1);
-      return [safeDecode(key.replace(/\+/g, ' ')), safeDecode(value.replace(/\+/g, ' '))];
-    });
-}
-
-function formatQuery(pairs: QueryPairs): string {
-  return pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${escapeDataString(k)}=${escapeDataString(v)}`).join('&')}`;
-}
-
-/**
- * Canonical form of an audience URL: lower-case scheme and host, explicit port kept, path segments decoded
- * and re-encoded uniformly, trailing slashes dropped, query pairs re-encoded in their original order.
- * Returns undefined for something that is not an absolute http(s) URL.
- */
-export function canonicalAudience(audience: string): string | undefined {
-  const match = /^(https?):\/\/([^/?#]+)([^?#]*)(?:\?([^#]*))?/i.exec(audience);
-  if (!match) return undefined;
-  const authority = parseAuthority(match[2]);
-  if (!authority) return undefined;
-  const port = authority.port === '' ? '' : `:${authority.port}`;
-  return `${match[1].toLowerCase()}://${authority.host}${port}${canonicalPath(match[3])}${formatQuery(parseQuery(match[4] ?? ''))}`;
-}
-
-function parseAuthority(authority: string): { host: string; port: string } | undefined {
-  const at = authority.lastIndexOf('@');
-  const hostPort = (at >= 0 ? authority.slice(at + 1) : authority).toLowerCase();
-  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(hostPort);
-  if (!m) return undefined;
-  return { host: m[1], port: m[2] ?? '' };
-}
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
-/**
- * Host names under which a signer may have addressed us: the Host header's name, and for a loopback
- * name all loopback aliases (a connection string says `localhost` while a client may dial 127.0.0.1).
- */
-function hostVariants(hostHeader: string | undefined): { hosts: string[]; port: string } {
-  const authority = hostHeader ? parseAuthority(hostHeader.trim()) : undefined;
-  if (!authority) return { hosts: [...LOOPBACK_NAMES], port: '' };
-  const hosts = LOOPBACK_NAMES.includes(authority.host) ? [...LOOPBACK_NAMES] : [authority.host];
-  return { hosts, port: authority.port };
-}
-
-function originVariants(hostHeader: string | undefined): string[] {
-  const { hosts, port } = hostVariants(hostHeader);
-  const origins: string[] = [];
-  for (const scheme of ['http', 'https']) {
-    for (const host of hosts) {
-      origins.push(`${scheme}://${host}`);
-      if (port !== '') origins.push(`${scheme}://${host}:${port}`);
-    }
-  }
-  return origins;
-}
-
-/** Query parameters the official SDK puts into a REST token's `aud` (others, like `excluded`, it leaves out). */
-const AUDIENCE_QUERY_KEYS = new Set(['api-version', 'application']);
-
-function uniqueQueries(candidates: QueryPairs[]): string[] {
-  return [...new Set(candidates.map((pairs) => formatQuery(pairs)))];
-}
-
-/**
- * Every canonical audience a REST token for this request may carry.
- * @param requestUrl the request target as received (`req.url`: path plus query, percent-encoded)
- * @param hostHeader the Host header (`localhost:8888`, `127.0.0.1:53211`, ...)
- */
-export function acceptedRestAudiences(requestUrl: string, hostHeader: string | undefined): string[] {
-  const q = requestUrl.indexOf('?');
-  const rawPath = q < 0 ? requestUrl : requestUrl.slice(0, q);
-  const query = parseQuery(q < 0 ? '' : requestUrl.slice(q + 1));
-  const path = canonicalPath(rawPath);
-
-  const sdkKeys = query.filter(([k]) => AUDIENCE_QUERY_KEYS.has(k));
-  const application = query.filter(([k]) => k === 'application');
-  const apiVersion = query.filter(([k]) => k === 'api-version');
-  const queries = uniqueQueries([
-    [], // docs: the URL without query string
-    query, // the full request URL
-    sdkKeys, // SDK: application/api-version as they appear in the request
-    [...application, ...apiVersion], // SDK's own order
-    apiVersion,
-  ]);
-
-  const audiences: string[] = [];
-  for (const origin of originVariants(hostHeader)) {
-    for (const queryString of queries) audiences.push(`${origin}${path}${queryString}`);
-  }
-  return audiences;
-}
-
-/**
- * Every canonical audience a client token for `/client/?hub=<hub>` may carry (`aud` = the client URL, which
- * the SDK builds from the Endpoint without the port). `hub` is the hub query value as the client sent it;
- * the lower-cased form is accepted too because SDKs lower-case hub names.
- */
-export function acceptedClientAudiences(hostHeader: string | undefined, hub: string): string[] {
-  const hubs = [...new Set([hub, hub.toLowerCase()])];
-  const audiences: string[] = [];
-  for (const origin of originVariants(hostHeader)) {
-    for (const h of hubs) audiences.push(`${origin}/client${formatQuery([['hub', h]])}`);
-  }
-  return audiences;
 }
 
 /** The bearer token from an Authorization header value, or undefined when absent or not a Bearer scheme. */
