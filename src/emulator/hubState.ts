@@ -1,44 +1,13 @@
+import { systemClock, MAX_TIMER_DELAY_MS, type Clock } from './clock';
+import { Hub, type HubMember, type UserGroupEntry } from './hub';
 import { OutboundMessage } from './outboundMessage';
 import { MessageType } from '../protocol/messages';
-import { HubMessage, ServiceCore } from './serviceCore';
+import type { HubMessage, ServiceCore } from './serviceCore';
 
-/** What the hub state needs from a live client connection. */
-export interface HubMember {
-  readonly connectionId: string;
-  readonly userId: string | undefined;
-  /** Queues one message for the client, in call order. */
-  deliver(message: OutboundMessage): void;
-  /** Sends a Close message carrying `reason` and ends the connection; the member then leaves the hub. */
-  close(reason: string | undefined): void;
-}
-
-/** A user's standing membership, applied to connections the user opens later. */
-interface UserGroupEntry {
-  expiresAt: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
-interface MemberEntry {
-  member: HubMember;
-  /** Groups this connection is in; mirrors Hub.groups so leaving is O(groups of the connection). */
-  groups: Set<string>;
-}
-
-class Hub {
-  readonly connections = new Map<string, MemberEntry>();
-  readonly users = new Map<string, Set<string>>();
-  readonly groups = new Map<string, Set<string>>();
-  readonly userGroups = new Map<string, Map<string, UserGroupEntry>>();
-
-  isEmpty(): boolean {
-    return this.connections.size === 0 && this.userGroups.size === 0;
-  }
-}
+export type { HubMember };
 
 /** Without a ttl the service keeps a user's group membership for up to a year. */
 const DEFAULT_USER_GROUP_TTL_MS = 365 * 24 * 3600 * 1000;
-/** setTimeout's ceiling; longer expiries re-arm. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface HubStateStats {
   hubs: number;
@@ -50,47 +19,31 @@ export interface HubStateStats {
 }
 
 /**
- * Hub state of the emulator: connections, users and groups per hub, with index sets for every
- * lookup so a send costs O(recipients), whatever the number of groups or users in the hub.
+ * Hub state of the emulator: connections, users and groups per hub (hub.ts keeps the indexes), the service's
+ * operations on them, and the expiry of users' standing group memberships on the injected clock.
  */
 export class HubState implements ServiceCore {
   private readonly hubs = new Map<string, Hub>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   // ---- connection lifetime (called by the client endpoint) ----
 
   addConnection(hubName: string, member: HubMember): void {
     const hub = this.hubOrCreate(hubName);
-    hub.connections.set(member.connectionId, { member, groups: new Set() });
+    hub.addMember(member);
     if (member.userId === undefined) return;
-    let userConnections = hub.users.get(member.userId);
-    if (!userConnections) {
-      userConnections = new Set();
-      hub.users.set(member.userId, userConnections);
-    }
-    userConnections.add(member.connectionId);
     const standing = hub.userGroups.get(member.userId);
     if (standing) {
       for (const [group, entry] of standing) {
-        if (entry.expiresAt > this.now()) this.joinGroup(hub, group, member.connectionId);
+        if (entry.expiresAt > this.clock.now()) hub.joinGroup(group, member.connectionId);
       }
     }
   }
 
   removeConnection(hubName: string, connectionId: string): void {
     const hub = this.hubs.get(hubName);
-    const entry = hub?.connections.get(connectionId);
-    if (!hub || !entry) return;
-    for (const group of entry.groups) this.leaveGroupIndex(hub, group, connectionId);
-    hub.connections.delete(connectionId);
-    const userId = entry.member.userId;
-    if (userId !== undefined) {
-      const userConnections = hub.users.get(userId);
-      userConnections?.delete(connectionId);
-      if (userConnections?.size === 0) hub.users.delete(userId);
-    }
-    this.dropHubIfEmpty(hubName, hub);
+    if (hub?.removeMember(connectionId)) this.dropHubIfEmpty(hubName, hub);
   }
 
   // ---- sends ----
@@ -100,6 +53,7 @@ export class HubState implements ServiceCore {
     if (!hub) return;
     const outbound = toOutbound(message);
     const skip = toSet(excluded);
+    // Straight over the entries: the hot path of a broadcast, with no index lookup per recipient.
     for (const [connectionId, entry] of hub.connections) {
       if (!skip?.has(connectionId)) entry.member.deliver(outbound);
     }
@@ -108,15 +62,13 @@ export class HubState implements ServiceCore {
   sendToUser(hubName: string, userId: string, message: HubMessage): void {
     const hub = this.hubs.get(hubName);
     const connectionIds = hub?.users.get(userId);
-    if (!hub || !connectionIds) return;
-    this.deliverTo(hub, connectionIds, toOutbound(message), undefined);
+    if (hub && connectionIds) this.deliverTo(hub, connectionIds, toOutbound(message), undefined);
   }
 
   sendToGroup(hubName: string, group: string, message: HubMessage, excluded?: readonly string[]): void {
     const hub = this.hubs.get(hubName);
     const connectionIds = hub?.groups.get(group);
-    if (!hub || !connectionIds) return;
-    this.deliverTo(hub, connectionIds, toOutbound(message), toSet(excluded));
+    if (hub && connectionIds) this.deliverTo(hub, connectionIds, toOutbound(message), toSet(excluded));
   }
 
   sendToConnection(hubName: string, connectionId: string, message: HubMessage): boolean {
@@ -144,7 +96,7 @@ export class HubState implements ServiceCore {
     const hub = this.hubs.get(hubName);
     if (!hub) return false;
     const entry = hub.userGroups.get(userId)?.get(group);
-    if (entry && entry.expiresAt > this.now()) return true;
+    if (entry && entry.expiresAt > this.clock.now()) return true;
     const members = hub.groups.get(group);
     const userConnections = hub.users.get(userId);
     if (!members || !userConnections) return false;
@@ -183,34 +135,23 @@ export class HubState implements ServiceCore {
   addConnectionToGroup(hubName: string, group: string, connectionId: string): boolean {
     const hub = this.hubs.get(hubName);
     if (!hub?.connections.has(connectionId)) return false;
-    this.joinGroup(hub, group, connectionId);
+    hub.joinGroup(group, connectionId);
     return true;
   }
 
   removeConnectionFromGroup(hubName: string, group: string, connectionId: string): boolean {
-    const hub = this.hubs.get(hubName);
-    const entry = hub?.connections.get(connectionId);
-    if (!hub || !entry || !entry.groups.has(group)) return false;
-    entry.groups.delete(group);
-    this.leaveGroupIndex(hub, group, connectionId);
-    return true;
+    return this.hubs.get(hubName)?.leaveGroup(group, connectionId) ?? false;
   }
 
   removeConnectionFromAllGroups(hubName: string, connectionId: string): boolean {
-    const hub = this.hubs.get(hubName);
-    const entry = hub?.connections.get(connectionId);
-    if (!hub || !entry) return false;
-    for (const group of entry.groups) this.leaveGroupIndex(hub, group, connectionId);
-    entry.groups.clear();
-    return true;
+    return this.hubs.get(hubName)?.leaveAllGroups(connectionId) ?? false;
   }
 
   // ---- user groups ----
 
   addUserToGroup(hubName: string, userId: string, group: string, ttlSeconds?: number): void {
     const hub = this.hubOrCreate(hubName);
-    const userConnections = hub.users.get(userId);
-    if (userConnections) for (const connectionId of userConnections) this.joinGroup(hub, group, connectionId);
+    for (const connectionId of hub.users.get(userId) ?? []) hub.joinGroup(group, connectionId);
     this.clearUserGroupEntry(hub, userId, group);
     if (ttlSeconds === 0) {
       // ttl 0: only the connections the user has right now.
@@ -223,7 +164,7 @@ export class HubState implements ServiceCore {
       standing = new Map();
       hub.userGroups.set(userId, standing);
     }
-    const entry: UserGroupEntry = { expiresAt: this.now() + ttlMs, timer: undefined };
+    const entry: UserGroupEntry = { expiresAt: this.clock.now() + ttlMs, cancelExpiry: undefined };
     standing.set(group, entry);
     this.armExpiry(hubName, userId, group, entry);
   }
@@ -232,7 +173,7 @@ export class HubState implements ServiceCore {
     const hub = this.hubs.get(hubName);
     if (!hub) return;
     this.clearUserGroupEntry(hub, userId, group);
-    this.removeUserConnectionsFromGroup(hub, userId, group);
+    hub.removeUserConnectionsFromGroup(userId, group);
     this.dropHubIfEmpty(hubName, hub);
   }
 
@@ -241,10 +182,7 @@ export class HubState implements ServiceCore {
     if (!hub) return;
     const standing = hub.userGroups.get(userId);
     if (standing) for (const group of [...standing.keys()]) this.clearUserGroupEntry(hub, userId, group);
-    const userConnections = hub.users.get(userId);
-    if (userConnections) {
-      for (const connectionId of userConnections) this.removeConnectionFromAllGroups(hubName, connectionId);
-    }
+    for (const connectionId of hub.users.get(userId) ?? []) hub.leaveAllGroups(connectionId);
     this.dropHubIfEmpty(hubName, hub);
   }
 
@@ -265,7 +203,7 @@ export class HubState implements ServiceCore {
       stats.groups += hub.groups.size;
       for (const standing of hub.userGroups.values()) {
         stats.userGroupEntries += standing.size;
-        for (const entry of standing.values()) if (entry.timer) stats.userGroupTimers++;
+        for (const entry of standing.values()) if (entry.cancelExpiry) stats.userGroupTimers++;
       }
     }
     return stats;
@@ -275,7 +213,7 @@ export class HubState implements ServiceCore {
   dispose(): void {
     for (const hub of this.hubs.values()) {
       for (const standing of hub.userGroups.values()) {
-        for (const entry of standing.values()) if (entry.timer) clearTimeout(entry.timer);
+        for (const entry of standing.values()) entry.cancelExpiry?.();
       }
     }
     this.hubs.clear();
@@ -314,61 +252,31 @@ export class HubState implements ServiceCore {
     for (const member of targets) member.close(reason);
   }
 
-  private joinGroup(hub: Hub, group: string, connectionId: string): void {
-    const entry = hub.connections.get(connectionId);
-    if (!entry) return;
-    let members = hub.groups.get(group);
-    if (!members) {
-      members = new Set();
-      hub.groups.set(group, members);
-    }
-    members.add(connectionId);
-    entry.groups.add(group);
-  }
-
-  /** Removes the connection from the group index only; the caller updates the connection's own set. */
-  private leaveGroupIndex(hub: Hub, group: string, connectionId: string): void {
-    const members = hub.groups.get(group);
-    if (!members) return;
-    members.delete(connectionId);
-    if (members.size === 0) hub.groups.delete(group);
-  }
-
-  private removeUserConnectionsFromGroup(hub: Hub, userId: string, group: string): void {
-    const userConnections = hub.users.get(userId);
-    if (!userConnections) return;
-    for (const connectionId of userConnections) {
-      const entry = hub.connections.get(connectionId);
-      if (entry?.groups.delete(group)) this.leaveGroupIndex(hub, group, connectionId);
-    }
-  }
-
   private clearUserGroupEntry(hub: Hub, userId: string, group: string): void {
     const standing = hub.userGroups.get(userId);
     const entry = standing?.get(group);
     if (!standing || !entry) return;
-    if (entry.timer) clearTimeout(entry.timer);
+    entry.cancelExpiry?.();
     standing.delete(group);
     if (standing.size === 0) hub.userGroups.delete(userId);
   }
 
   /** When a ttl ends the user's connections leave the group and the standing entry goes away. */
   private armExpiry(hubName: string, userId: string, group: string, entry: UserGroupEntry): void {
-    const delay = Math.max(0, entry.expiresAt - this.now());
-    entry.timer = setTimeout(() => {
-      entry.timer = undefined;
+    const delay = Math.max(0, entry.expiresAt - this.clock.now());
+    entry.cancelExpiry = this.clock.schedule(() => {
+      entry.cancelExpiry = undefined;
       const hub = this.hubs.get(hubName);
       if (!hub || hub.userGroups.get(userId)?.get(group) !== entry) return;
-      if (entry.expiresAt > this.now()) {
+      if (entry.expiresAt > this.clock.now()) {
+        // Longer than one timer can wait: schedule the rest.
         this.armExpiry(hubName, userId, group, entry);
         return;
       }
       this.clearUserGroupEntry(hub, userId, group);
-      this.removeUserConnectionsFromGroup(hub, userId, group);
+      hub.removeUserConnectionsFromGroup(userId, group);
       this.dropHubIfEmpty(hubName, hub);
-    }, Math.min(delay, MAX_TIMER_MS));
-    // A pending expiry must not keep the process alive.
-    entry.timer.unref();
+    }, Math.min(delay, MAX_TIMER_DELAY_MS));
   }
 }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../contract';
 import type { Socket } from 'node:net';
+import { systemClock, type Clock } from './clock';
 import { ClientEndpoint, ConnectionDescription } from './clientEndpoint';
 import { ConnectionLimits } from './clientConnection';
 import { answerPreflight, applyCorsHeaders, isPreflight } from './cors';
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   /** Outbound bytes queued for one slow client before it is dropped (8 MB). */
   maxOutboundBufferBytes?: number;
   log?: (line: string) => void;
+  /** Time for expiries and timeouts; default the system clock (tests inject a fake one). */
+  clock?: Clock;
 }
 
 export interface RunningEmulator {
@@ -84,7 +87,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     maxOutboundBytes: positive(options.maxOutboundBufferBytes, 8 * 1024 * 1024, 'maxOutboundBufferBytes'),
   };
 
-  const hubState = new HubState();
+  const clock = options.clock ?? systemClock;
+  const hubState = new HubState(clock);
   const endpoint = new ClientEndpoint({
     hubState,
     accessKey,
@@ -92,7 +96,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     longPollTimeoutMs: positive(options.longPollTimeoutMs, 90_000, 'longPollTimeoutMs'),
     log,
   });
-  const rest = createRestHandler({ core: hubState, accessKey, log });
+  const rest = createRestHandler({ core: hubState, accessKey, log, clock });
 
   const server = http.createServer((req, res) => {
     try {

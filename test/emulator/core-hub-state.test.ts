@@ -2,6 +2,7 @@ import { HubMember, HubState } from '../../src/emulator/hubState';
 import { jsonProtocol } from '../../src/protocol/jsonProtocol';
 import { messagePackProtocol } from '../../src/protocol/messagePackProtocol';
 import { OutboundMessage, wireEncoding } from '../../src/emulator/outboundMessage';
+import { FakeClock } from '../support/fakeClock';
 
 /** A hub member that records what reaches it, serialized like a JSON connection would. */
 class RecordingMember implements HubMember {
@@ -24,14 +25,15 @@ class RecordingMember implements HubMember {
   }
 }
 
-function setup(): { state: HubState; join: (id: string, user?: string, hub?: string) => RecordingMember } {
-  const state = new HubState();
+function setup(): { state: HubState; clock: FakeClock; join: (id: string, user?: string, hub?: string) => RecordingMember } {
+  const clock = new FakeClock();
+  const state = new HubState(clock);
   const join = (id: string, user?: string, hub = 'h'): RecordingMember => {
     const member = new RecordingMember(state, hub, id, user);
     state.addConnection(hub, member);
     return member;
   };
-  return { state, join };
+  return { state, clock, join };
 }
 
 const msg = (value: unknown) => ({ target: 't', arguments: [value] });
@@ -140,12 +142,14 @@ describe('HubState', () => {
     expect(state.stats().userGroupEntries).toBe(0);
   });
 
-  it('expires a ttl: the user leaves the group and later connections do not join', async () => {
-    const { state, join } = setup();
+  it('expires a ttl: the user leaves the group and later connections do not join', () => {
+    const { state, clock, join } = setup();
     const a = join('a', 'u');
     state.addUserToGroup('h', 'u', 'g', 0.2);
     expect(state.stats().userGroupTimers).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    clock.advance(199);
+    expect(state.userInGroup('h', 'u', 'g')).toBe(true);
+    clock.advance(1);
     expect(state.userInGroup('h', 'u', 'g')).toBe(false);
     const b = join('b', 'u');
     state.sendToGroup('h', 'g', msg('late'));
@@ -184,10 +188,25 @@ describe('HubState', () => {
   });
 
   it('cancels ttl timers on dispose', () => {
-    const { state } = setup();
+    const { state, clock } = setup();
     state.addUserToGroup('h', 'u', 'g', 3600);
     expect(state.stats().userGroupTimers).toBe(1);
+    expect(clock.pending()).toBe(1);
     state.dispose();
     expect(state.stats().hubs).toBe(0);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('keeps a membership without ttl for a year, re-arming past the longest timer, then expires it', () => {
+    const { state, clock, join } = setup();
+    state.addUserToGroup('h', 'u', 'g');
+    clock.advance(364 * 24 * 3600 * 1000);
+    expect(state.userInGroup('h', 'u', 'g')).toBe(true);
+    const later = join('later', 'u');
+    state.sendToGroup('h', 'g', msg('still'));
+    expect(later.received).toEqual(['still']);
+    clock.advance(2 * 24 * 3600 * 1000);
+    expect(state.userInGroup('h', 'u', 'g')).toBe(false);
+    expect(state.stats()).toMatchObject({ userGroupEntries: 0, userGroupTimers: 0 });
   });
 });

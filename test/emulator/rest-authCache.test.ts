@@ -3,11 +3,14 @@
  * verification would refuse: the same token on another URL or after it expired.
  */
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import { FakeClock } from '../support/fakeClock';
 import { call, sdkAudience, serviceToken } from './rest-support';
 
 let emulator: RunningEmulator;
+// Starts at the real time (tokens are signed with it) and only moves when a test advances it.
+const clock = new FakeClock(Date.now());
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0 });
+  emulator = await startEmulator({ port: 0, clock });
 });
 afterAll(() => emulator.close());
 
@@ -25,12 +28,14 @@ test('a verified token is accepted again for its own URL, refused for another hu
 
 test('a token verified while valid is refused once it has expired', async () => {
   const path = `/api/hubs/chat/:send${V}`;
-  // Expires 1 s from now; the handler allows 5 s of clock skew, so wait past both.
-  const expiresIn = 1;
+  // Expires 60 s from now; the handler allows 5 s of clock skew, so it is still good at +64 s and refused at +67 s.
+  const expiresIn = 60;
   const token = `Bearer ${serviceToken(sdkAudience(emulator.url, path), { expiresIn })}`;
   expect((await call(emulator.url, 'POST', path, { body: { target: 't' }, auth: token })).status).toBe(202);
-  await new Promise((resolve) => setTimeout(resolve, (expiresIn + 5 + 1.2) * 1000));
+  clock.advance(64_000);
+  expect((await call(emulator.url, 'POST', path, { body: { target: 't' }, auth: token })).status).toBe(202);
+  clock.advance(3_000);
   const late = await call(emulator.url, 'POST', path, { body: { target: 't' }, auth: token });
   expect(late.status).toBe(401);
   expect(JSON.stringify(late.json)).toMatch(/expired/i);
-}, 15000);
+});

@@ -5,12 +5,13 @@
  * exception, and no stack trace or secret reaches a response or a log line.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { acceptedRestAudiences, bearerToken, verifyServiceToken } from '../auth';
+import { systemClock, type Clock } from '../clock';
 import type { HubMessage, ServiceCore } from '../serviceCore';
 import { MAX_REST_BODY_BYTES, REST_OPERATIONS, RequestErrorCodes, type RestOperation } from '../../contract';
 import { parseHubMessage, readBody } from './body';
 import { RestError, writeError, writeSuccess } from './errors';
 import { REST_HANDLERS } from './handlers';
+import { createRestAuthenticator } from './restAuthentication';
 import { hubKey, parseQueryOptions, splitPath, validatePathParams } from './requestParams';
 import { matchRoute } from './routes';
 
@@ -19,6 +20,8 @@ export interface RestHandlerOptions {
   accessKey: string;
   /** Largest accepted request body; default 1 MB like the service. */
   maxBodyBytes?: number;
+  /** Time for token expiry checks; default the system clock. */
+  clock?: Clock;
   /** Where failures are reported; default console.error. Receives no secrets. */
   log?: (message: string) => void;
 }
@@ -31,13 +34,7 @@ const DISCARD_FACTOR = 8;
 export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const log = options.log ?? ((message: string) => console.error(message));
-  /**
-   * Tokens that passed verification, keyed by (token, Host, URL), with their expiry in ms. A client reuses one
-   * REST token for many calls (the SDK and our client cache them), and a full check (HMAC plus every accepted
-   * audience form) was ~15% of the emulator's CPU per REST call. The outcome depends only on that key, the
-   * AccessKey and the clock, so a hit before `exp` gives the same answer; failures are never cached.
-   */
-  const verified = new Map<string, number>();
+  const authenticate = createRestAuthenticator(options.accessKey, options.clock ?? systemClock);
 
   return (req, res) => {
     handle(req, res)
@@ -102,25 +99,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   }
 
 
-  function authenticate(req: IncomingMessage, url: string): void {
-    const token = bearerToken(req.headers.authorization);
-    if (token === undefined) {
-      throw unauthorized('An "Authorization: Bearer <token>" header is required.');
-    }
-    const cacheKey = `${token}\u0000${req.headers.host ?? ''}\u0000${url}`;
-    const expiresAtMs = verified.get(cacheKey);
-    if (expiresAtMs !== undefined && expiresAtMs > Date.now()) return;
-    const result = verifyServiceToken(token, options.accessKey, acceptedRestAudiences(url, req.headers.host));
-    if (!result.ok) {
-      verified.delete(cacheKey);
-      throw unauthorized(result.reason);
-    }
-    if (typeof result.claims.exp === 'number') {
-      if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
-      verified.set(cacheKey, result.claims.exp * 1000);
-    }
-  }
-
   function respondWithError(req: IncomingMessage, res: ServerResponse, error: RestError): void {
     if (res.headersSent) {
       res.destroy();
@@ -129,15 +107,6 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     writeError(res, req.method === 'HEAD', error);
     if (error.status === 413) discardRest(req, maxBodyBytes * DISCARD_FACTOR);
   }
-}
-
-/** Bound on the verified-token cache; cleared whole when full (cheap, and a miss only costs a re-check). */
-const MAX_VERIFIED_TOKENS = 1000;
-
-function unauthorized(reason: string): RestError {
-  return new RestError(401, RequestErrorCodes.unauthorized, `Unauthorized: ${reason}`, 'Authorization', {
-    'WWW-Authenticate': 'Bearer',
-  });
 }
 
 /**
