@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FunctionInput, FunctionOutput } from '@azure/functions';
 import { parseExpression, type ParsedExpression } from './expressions';
 
@@ -63,11 +64,13 @@ export interface OutputSpec {
 // recognise which ones are ours without trusting a `type` string that a real binding could also carry.
 const inputSpecs = new WeakMap<object, ConnectionInfoSpec>();
 const outputSpecs = new WeakMap<object, OutputSpec>();
-let sequence = 0;
-
-function nextName(prefix: string): string {
-  sequence += 1;
-  return `${prefix}${sequence}`;
+/**
+ * A binding name made from what the declaration says, so it stays the same however declarations are ordered
+ * (a counter would rename bindings whenever a declaration moves). Two identical declarations in one function get
+ * one name; withSignalR refuses that and asks for distinct `name`s.
+ */
+function derivedName(prefix: string, declaration: readonly unknown[]): string {
+  return `${prefix}_${createHash('sha256').update(JSON.stringify(declaration)).digest('hex').slice(0, 10)}`;
 }
 
 function settingName(value: string | undefined, property: string): string {
@@ -116,7 +119,7 @@ export const signalRInput = {
     const binding: SignalRConnectionInfoInput = {
       ...stripUndefined(options),
       type: 'signalRConnectionInfo',
-      name: options.name ?? nextName('signalRConnectionInfoInput'),
+      name: options.name ?? derivedName('signalRConnectionInfo', [options.hubName, options.userId, options.idToken, options.claimTypeList, spec.connectionStringSetting, options.tokenLifetimeSeconds]),
       hubName: options.hubName,
       connectionStringSetting: spec.connectionStringSetting,
     };
@@ -134,7 +137,7 @@ export const signalROutput = {
     const binding: SignalROutput = {
       ...stripUndefined(options),
       type: 'signalR',
-      name: options.name ?? nextName('signalROutput'),
+      name: options.name ?? derivedName('signalR', [options.hubName, spec.connectionStringSetting]),
       hubName: options.hubName,
       connectionStringSetting: spec.connectionStringSetting,
     };

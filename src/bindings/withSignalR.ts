@@ -65,7 +65,19 @@ interface SplitBindings {
   hostOutputs: FunctionOutput[];
 }
 
+/** Extra bindings are looked up by name in the invocation context, so two with one name would share a slot. */
+function assertDistinctNames(options: HttpFunctionOptions): void {
+  const seen = new Set<string>();
+  for (const binding of [...(options.extraInputs ?? []), ...(options.extraOutputs ?? [])]) {
+    if (seen.has(binding.name)) {
+      throw new TypeError(`two bindings of one function are named '${binding.name}'; give each SignalR binding a distinct \`name\``);
+    }
+    seen.add(binding.name);
+  }
+}
+
 function splitBindings(options: HttpFunctionOptions): SplitBindings {
+  assertDistinctNames(options);
   const split: SplitBindings = { inputs: [], outputs: [], hostInputs: [], hostOutputs: [] };
   for (const binding of options.extraInputs ?? []) {
     const spec = connectionInfoSpecOf(binding);

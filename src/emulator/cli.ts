@@ -3,6 +3,7 @@
  * `signalr-emulator` / `npm run emulator`: runs the local Azure SignalR Service emulator until
  * Ctrl+C (SIGINT) or SIGTERM, then stops cleanly with exit code 0.
  */
+import { parseArgs as parseCommandLine } from 'node:util';
 import { DEFAULT_ACCESS_KEY, DEFAULT_HOST, DEFAULT_PORT, RunningEmulator, startEmulator } from './index';
 
 /** A custom key comes from the environment, never from argv (argv is visible to every local user). */
@@ -31,43 +32,45 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
+const CLI_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Reads the command line with node:util's parseArgs; every mistake is a UsageError naming the argument. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, verbose: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const inlineValue = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inlineValue ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--port': {
-        const raw = value();
-        if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${raw}'`);
-        options.port = Number(raw);
-        break;
-      }
-      case '--host': {
-        const raw = value();
-        if (/\s|\//.test(raw)) throw new UsageError(`--host must be a host name or IP address, got '${raw}'`);
-        options.host = raw;
-        break;
-      }
-      case '--verbose':
-        options.verbose = true;
-        break;
-      case '--help':
-      case '-h':
-        options.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown argument '${arg}'`);
-    }
+  const { values } = readCommandLine(argv);
+  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, verbose: values.verbose === true, help: values.help === true };
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${values.port}'`);
+    options.port = Number(values.port);
+  }
+  if (values.host !== undefined) {
+    if (values.host === '' || /\s|\//.test(values.host)) throw new UsageError(`--host must be a host name or IP address, got '${values.host}'`);
+    options.host = values.host;
   }
   return options;
+}
+
+function readCommandLine(argv: readonly string[]) {
+  try {
+    return parseCommandLine({ args: [...argv], options: CLI_OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+/** parseArgs' errors in this CLI's words: which argument, and what is wrong with it. */
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /--[\w-]+/.exec(message)?.[0] ?? /'([^']*)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown argument '${option ?? message}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message)) return `${option ?? 'an option'} needs a value`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(message)?.[0] ?? ''}`.trim();
+  return message;
 }
 
 export function describeStart(emulator: RunningEmulator, customKey: boolean): string {

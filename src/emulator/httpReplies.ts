@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export function replyJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -20,15 +20,6 @@ export function replyText(res: ServerResponse, status: number, text: string, hea
   res.end(text);
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  500: 'Internal Server Error',
-};
-
 /** Refuses a WebSocket upgrade with a plain HTTP response on the raw socket. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
@@ -36,7 +27,7 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string, head
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`,
   );
 }

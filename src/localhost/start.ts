@@ -16,6 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
+import { parseArgs as parseCommandLine } from 'util';
 import { findCoreTools } from './coreTools';
 import { planEmulator, startEmulatorFor, type EmulatorPlan } from './emulatorAutostart';
 import { defaultLocalHost, defaultLocalHttpPort, PortInUseError, startLocalHost, type LocalHost } from './host';
@@ -57,6 +58,28 @@ function parsePort(text: string, source: string): number {
   return port;
 }
 
+const START_OPTIONS = {
+  port: { type: 'string', short: 'p' },
+  'project-root': { type: 'string' },
+  'no-emulator': { type: 'boolean' },
+  'no-func': { type: 'boolean' },
+} as const;
+
+const KNOWN_OPTIONS = 'Known: --port <n>, --project-root <dir>, --no-emulator, --no-func.';
+
+/** The command line, read with node:util's parseArgs; a mistake is a StartupError naming the option. */
+function readStartCommandLine(argv: string[]) {
+  try {
+    return parseCommandLine({ args: argv, options: START_OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /--[\w-]+/.exec(message)?.[0] ?? /'([^']*)'/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message)) throw new StartupError(`${option} needs a value.`);
+    throw new StartupError(`Unknown option ${option}. ${KNOWN_OPTIONS}`);
+  }
+}
+
 export function parseStartArguments(argv: string[], env: NodeJS.ProcessEnv = process.env): StartOptions {
   const options: StartOptions = {
     projectRoot: path.resolve(env.FUNCTIONS_PROJECT_ROOT ?? process.cwd()),
@@ -67,20 +90,11 @@ export function parseStartArguments(argv: string[], env: NodeJS.ProcessEnv = pro
   if (envPort !== undefined && envPort.trim() !== '') {
     options.port = parsePort(envPort, env.FUNCTIONS_HTTP_PORT !== undefined ? 'FUNCTIONS_HTTP_PORT' : 'PORT');
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inlineValue] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const next = inlineValue ?? argv[++i];
-      if (next === undefined) throw new StartupError(`${flag} needs a value.`);
-      return next;
-    };
-    if (flag === '--port' || flag === '-p') options.port = parsePort(value(), flag);
-    else if (flag === '--project-root') options.projectRoot = path.resolve(value());
-    else if (flag === '--no-emulator') options.emulator = false;
-    else if (flag === '--no-func') options.useCoreTools = false;
-    else throw new StartupError(`Unknown option ${arg}. Known: --port <n>, --project-root <dir>, --no-emulator, --no-func.`);
-  }
+  const { values } = readStartCommandLine(argv);
+  if (values.port !== undefined) options.port = parsePort(values.port, '--port');
+  if (values['project-root'] !== undefined) options.projectRoot = path.resolve(values['project-root']);
+  if (values['no-emulator'] === true) options.emulator = false;
+  if (values['no-func'] === true) options.useCoreTools = false;
   return options;
 }
 

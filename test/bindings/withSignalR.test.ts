@@ -46,6 +46,24 @@ describe('withSignalR (in-process bindings)', () => {
       expect(signalROutput.signalR({ hubName: 'chat' })).toMatchObject({ type: 'signalR', hubName: 'chat' });
     });
 
+    it('derives names from the declaration, not from the order of declarations', () => {
+      const first = signalROutput.signalR({ hubName: 'one' });
+      signalRInput.connectionInfo({ hubName: 'in-between' });
+      const again = signalROutput.signalR({ hubName: 'one' });
+      expect(again.name).toBe(first.name);
+      expect(signalROutput.signalR({ hubName: 'two' }).name).not.toBe(first.name);
+      expect(signalROutput.signalR({ hubName: 'one', connectionStringSetting: 'Other' }).name).not.toBe(first.name);
+      expect(signalRInput.connectionInfo({ hubName: 'one', userId: '{query.u}' }).name).not.toBe(signalRInput.connectionInfo({ hubName: 'one' }).name);
+      expect(signalROutput.signalR({ hubName: 'one', name: 'mine' }).name).toBe('mine');
+    });
+
+    it('refuses two bindings with one name in a function, which would share a slot', () => {
+      const a = signalROutput.signalR({ hubName: 'chat' });
+      const b = signalROutput.signalR({ hubName: 'chat' });
+      expect(() => withSignalR({ handler: async () => ({}), extraOutputs: [a, b] })).toThrow(/distinct `name`/);
+      expect(() => withSignalR({ handler: async () => ({}), extraOutputs: [a, signalROutput.signalR({ hubName: 'chat', name: 'second' })] })).not.toThrow();
+    });
+
     it('rejects bad declarations when the module loads', () => {
       expect(() => signalRInput.connectionInfo({ hubName: '' })).toThrow(/hubName/);
       expect(() => signalRInput.connectionInfo({ hubName: 'chat', userId: '{headers.x' })).toThrow(/never closed/);

@@ -9,7 +9,7 @@ import { sendMessageOptions } from '../../functions/sendMessage';
 const send = (spec: RequestSpec) => call(sendMessageOptions.handler, { path: 'sendMessage', ...spec }, 'sendMessage');
 const OVER_1_MB = 'x'.repeat(1024 * 1024 + 10);
 
-describe('sendMessage batch validation (review)', () => {
+describe('sendMessage batch validation', () => {
   const server = useRecordingService({ settings: { SignalRAllowClientUserId: 'true' } });
 
   it('a batch whose second item names a user id over 1024 characters is a 400 and sends nothing', async () => {

@@ -8,7 +8,7 @@ import { sendMessageOptions } from '../../functions/sendMessage';
  */
 const send = (spec: RequestSpec) => call(sendMessageOptions.handler, { path: 'sendMessage', ...spec }, 'sendMessage');
 
-describe('sendMessage sender rule, any casing (review)', () => {
+describe('sendMessage sender rule, any casing', () => {
   const server = useRecordingService({ settings: { SignalRAllowClientUserId: 'true' } });
 
   it('refuses a forged "Sender" next to a matching "sender" (403, nothing sent)', async () => {

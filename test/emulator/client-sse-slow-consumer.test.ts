@@ -1,8 +1,7 @@
 /**
- * Review finding: when the service ends a Server-Sent Events connection (slow consumer, REST close) it calls
- * res.end() and waited for the response's 'close' to forget the connection. A client that stops reading never
- * lets the queued bytes drain, so 'close' never came: the session, its queued megabytes and its socket stayed
- * forever. Ending an SSE response now has the same grace period as a WebSocket close, then the socket is cut.
+ * Ending a Server-Sent Events connection whose client stopped reading: after res.end() the response's 'close'
+ * never comes (the queued bytes never drain), so ending gets the same grace period as a WebSocket close and then
+ * the socket is cut; otherwise the session, its queued megabytes and its socket would stay forever.
  */
 import net from 'node:net';
 import { RunningEmulator, startEmulator } from '../../src/emulator';

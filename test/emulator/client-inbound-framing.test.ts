@@ -1,9 +1,8 @@
 /**
- * Review finding: while a client message was incomplete, every arriving chunk was concatenated onto the whole
- * pending buffer and the whole buffer re-parsed. A client dribbling a 1 MB message in 1-byte WebSocket frames
- * therefore cost ~10^12 byte copies and scans, blocking the event loop for every connection. Incomplete data is
- * now only parsed again when the new chunk can complete a message (a record separator for JSON and the
- * handshake, the announced frame length for MessagePack).
+ * Inbound framing of a client connection: incomplete data is parsed again only when a new chunk can complete a
+ * message (a record separator for JSON and the handshake, the announced frame length for MessagePack). Why it
+ * matters: re-concatenating and re-parsing the whole pending buffer per chunk made a client that dribbles a 1 MB
+ * message in 1-byte WebSocket frames cost ~10^12 byte copies, blocking the event loop for every connection.
  */
 import { decode, encode } from '@msgpack/msgpack';
 import * as handshakeModule from '../../src/protocol/handshake';

@@ -1,7 +1,7 @@
 /**
- * Review finding: a REST send whose arguments nest deeper than the MessagePack encoder allows (100) made the
- * encoder throw in the middle of the fan-out: the call answered 500 and only the connections served before
- * the first MessagePack one got the message. Deep bodies are now refused up front with a 400.
+ * The REST API's nesting limit: a send body nested deeper than the service's 64 levels is refused up front with
+ * a 400. Why it matters: arguments deeper than the MessagePack encoder allows (100) made it throw in the middle of
+ * a fan-out, so the call answered 500 and only the connections served before the first MessagePack one got it.
  */
 import { startEmulator, RunningEmulator } from '../../src/emulator';
 import { connectClient, delay, TestClient } from './client-harness';
