@@ -1,3 +1,4 @@
+import type { Clock } from './clock';
 import { HubMember, HubState } from './hubState';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
@@ -22,6 +23,7 @@ export interface ConnectionLimits {
 export interface ConnectionHost {
   readonly hubState: HubState;
   readonly limits: ConnectionLimits;
+  readonly clock: Clock;
   log(line: string): void;
   /** The connection is gone for good: forget its token. */
   finished(connection: ClientConnection): void;
@@ -275,7 +277,7 @@ export class ClientConnection implements HubMember {
     const encoding = this.encoding;
     if (!transport || !encoding) return;
     transport.write(bytes, encoding.binary);
-    this.lastSentAt = Date.now();
+    this.lastSentAt = this.host.clock.now();
     if (!this.backpressureCheckPending) {
       // Checked once per event-loop turn, after the transport has handed the turn's burst to the
       // socket (its flush was queued first): only bytes the client has not taken count.

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../contract';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from './clock';
-import { ClientEndpoint, ConnectionDescription } from './clientEndpoint';
+import { ClientEndpoint } from './clientEndpoint';
+import type { ConnectionDescription } from './session';
 import { ConnectionLimits } from './clientConnection';
 import { answerPreflight, applyCorsHeaders, isPreflight } from './cors';
 import { HubState, HubStateStats } from './hubState';
@@ -94,6 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accessKey,
     limits,
     longPollTimeoutMs: positive(options.longPollTimeoutMs, 90_000, 'longPollTimeoutMs'),
+    clock,
     log,
   });
   const rest = createRestHandler({ core: hubState, accessKey, log, clock });
@@ -194,4 +196,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 export type { ServiceCore, HubMessage } from './serviceCore';
 export { HubState } from './hubState';
-export type { ConnectionDescription } from './clientEndpoint';
+export type { ConnectionDescription } from './session';

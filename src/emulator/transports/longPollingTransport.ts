@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import type { Clock } from '../clock';
 import { ClientTransport } from './clientTransport';
 
 interface PendingPoll {
   res: ServerResponse;
-  timer: NodeJS.Timeout;
+  cancelTimer: () => void;
 }
 
 /**
@@ -28,9 +29,9 @@ export class LongPollingTransport implements ClientTransport {
     private readonly pollTimeoutMs: number,
     private readonly disconnectTimeoutMs: number,
     private readonly onFinished: () => void,
-    now: number,
+    private readonly clock: Clock,
   ) {
-    this.lastPollAt = now;
+    this.lastPollAt = clock.now();
   }
 
   /** Handles one GET. Returns false (and answers nothing) when another poll is already waiting. */
@@ -49,20 +50,19 @@ export class LongPollingTransport implements ClientTransport {
       this.answer(res);
       return true;
     }
-    const timer = setTimeout(() => {
+    const cancelTimer = this.clock.schedule(() => {
       if (this.poll?.res !== res) return;
       this.poll = undefined;
-      this.lastPollAt = Date.now();
+      this.lastPollAt = this.clock.now();
       respond(res, 200, this.binary);
     }, this.pollTimeoutMs);
-    timer.unref();
-    this.poll = { res, timer };
+    this.poll = { res, cancelTimer };
     // A client that gives up on its poll (abort, socket loss) frees the slot.
     res.on('close', () => {
       if (this.poll?.res !== res) return;
-      clearTimeout(timer);
+      cancelTimer();
       this.poll = undefined;
-      this.lastPollAt = Date.now();
+      this.lastPollAt = this.clock.now();
     });
     return true;
   }
@@ -118,7 +118,7 @@ export class LongPollingTransport implements ClientTransport {
       this.flushScheduled = false;
       const poll = this.poll;
       if (!poll) return;
-      clearTimeout(poll.timer);
+      poll.cancelTimer();
       this.poll = undefined;
       this.answer(poll.res);
     });
@@ -135,7 +135,7 @@ export class LongPollingTransport implements ClientTransport {
     this.queue = [];
     this.queued = 0;
     respond(res, 200, this.binary, body);
-    this.lastPollAt = Date.now();
+    this.lastPollAt = this.clock.now();
   }
 
   private finish(): void {
@@ -143,7 +143,7 @@ export class LongPollingTransport implements ClientTransport {
     this.done = true;
     const poll = this.poll;
     if (poll) {
-      clearTimeout(poll.timer);
+      poll.cancelTimer();
       this.poll = undefined;
       respond(poll.res, 204);
     }
