@@ -1,10 +1,10 @@
 import type { Clock } from './clock';
 import { HubMember, HubState } from './hubState';
+import { InboundBuffer } from './inboundBuffer';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
-import { jsonProtocol, RECORD_SEPARATOR } from '../protocol/jsonProtocol';
-import { lengthPrefixedBytesNeeded } from '../protocol/messagePackProtocol';
+import { jsonProtocol } from '../protocol/jsonProtocol';
 import { HubProtocolMessage, MessageType, ProtocolError } from '../protocol/messages';
 import { ClientTransport } from './transports/clientTransport';
 
@@ -42,13 +42,7 @@ export class ClientConnection implements HubMember {
   private transport: ClientTransport | undefined;
   private encoding: WireEncoding | undefined;
   private protocol: HubProtocol | undefined;
-  private inbound: Buffer = Buffer.alloc(0);
-  /**
-   * Chunks that arrived after `inbound` (an incomplete message) and cannot complete it yet. Kept apart so a
-   * client dribbling a large message in tiny frames costs O(size), not a re-concatenation and re-parse per chunk.
-   */
-  private deferred: Buffer[] = [];
-  private deferredBytes = 0;
+  private readonly inbound = new InboundBuffer();
   private readonly createdAt: number;
   private lastReceivedAt: number;
   private lastSentAt: number;
@@ -95,30 +89,19 @@ export class ClientConnection implements HubMember {
   receive(data: Buffer, now: number): void {
     if (this.state !== 'handshaking' && this.state !== 'connected') return;
     this.lastReceivedAt = now;
-    if (this.inbound.length > 0 && !this.mayComplete(data)) {
-      this.deferred.push(data);
-      this.deferredBytes += data.length;
-      if (this.inbound.length + this.deferredBytes > this.host.limits.maxMessageBytes) this.tooLarge();
+    const framing = this.state === 'handshaking' || this.protocol?.name === 'json' ? 'recordSeparated' : 'lengthPrefixed';
+    let buffer = this.inbound.append(data, framing);
+    if (buffer === undefined) {
+      if (this.inbound.size > this.host.limits.maxMessageBytes) this.tooLarge();
       return;
     }
-    this.inbound =
-      this.inbound.length === 0 && this.deferred.length === 0
-        ? data
-        : Buffer.concat([this.inbound, ...this.deferred, data]);
-    this.deferred = [];
-    this.deferredBytes = 0;
     if (this.state === 'handshaking') {
-      this.readHandshake(now);
+      const rest = this.readHandshake(buffer, now);
       // readHandshake moves the state on; re-read it (TypeScript keeps the narrowed type).
-      if ((this.state as State) !== 'connected') return;
+      if (rest === undefined || (this.state as State) !== 'connected') return;
+      buffer = rest;
     }
-    this.readMessages();
-  }
-
-  /** Whether `data`, appended to the incomplete message pending in `inbound`, can complete it. */
-  private mayComplete(data: Buffer): boolean {
-    if (this.state === 'handshaking' || this.protocol?.name === 'json') return data.includes(RECORD_SEPARATOR);
-    return this.inbound.length + this.deferredBytes + data.length >= lengthPrefixedBytesNeeded(this.inbound);
+    this.readMessages(buffer);
   }
 
   /** The pending incomplete message (or handshake) is over the size limit. */
@@ -197,25 +180,27 @@ export class ClientConnection implements HubMember {
     }
   }
 
-  private readHandshake(now: number): void {
+  /** Reads the handshake from `buffer`; returns the bytes after it once the connection is connected. */
+  private readHandshake(buffer: Buffer, now: number): Buffer | undefined {
     const transport = this.transport;
-    if (!transport) return;
-    const result = readHandshake(this.inbound, transport.transferFormats);
+    if (!transport) return undefined;
+    const result = readHandshake(buffer, transport.transferFormats);
     if (result.kind === 'incomplete') {
-      if (this.inbound.length > this.host.limits.maxMessageBytes) this.tooLarge();
-      return;
+      this.inbound.keep(buffer);
+      if (buffer.length > this.host.limits.maxMessageBytes) this.tooLarge();
+      return undefined;
     }
     if (result.kind === 'error') {
       this.failHandshake(result.error);
-      return;
+      return undefined;
     }
     this.protocol = result.protocol;
     this.encoding = wireEncoding(result.protocol, transport.name === 'ServerSentEvents');
-    this.inbound = result.rest;
     this.state = 'connected';
     this.write(this.encoding.wrap(writeHandshakeResponse()));
     this.lastReceivedAt = now;
     this.host.hubState.addConnection(this.hub, this);
+    return result.rest;
   }
 
   private failHandshake(error: string): void {
@@ -231,24 +216,24 @@ export class ClientConnection implements HubMember {
     else this.transportFinished();
   }
 
-  private readMessages(): void {
+  private readMessages(buffer: Buffer): void {
     const protocol = this.protocol;
     if (!protocol) return;
     let parsed: ReturnType<typeof protocol.parse>;
     try {
-      parsed = protocol.parse(this.inbound);
+      parsed = protocol.parse(buffer);
     } catch (error) {
       const detail = error instanceof ProtocolError ? ` ${error.message}` : '';
       this.host.log(`connection ${this.connectionId}: invalid ${protocol.name} data, closing`);
       this.close(`Connection closed with an error. InvalidDataException:${detail}`);
       return;
     }
-    this.inbound = parsed.rest;
+    this.inbound.keep(parsed.rest);
     for (const message of parsed.messages) {
       if (this.state !== 'connected') return;
       this.handle(message);
     }
-    if (this.inbound.length > this.host.limits.maxMessageBytes) this.tooLarge();
+    if (parsed.rest.length > this.host.limits.maxMessageBytes) this.tooLarge();
   }
 
   private handle(message: HubProtocolMessage): void {
