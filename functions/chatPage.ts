@@ -1,5 +1,6 @@
 import { app, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { readFile } from 'node:fs/promises';
+import { errorResponse } from '../src/bindings/httpErrors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -56,7 +57,7 @@ export async function chatPage(request: HttpRequest): Promise<HttpResponseInit> 
   const name = request.params.asset || 'index.html';
   const asset = Object.prototype.hasOwnProperty.call(assets, name) ? assets[name] : undefined;
   if (!asset) {
-    return { status: 404, jsonBody: { error: { code: 'NotFound', message: `no such chat asset: ${name.slice(0, 100)}` } } };
+    return errorResponse(404, 'NotFound', `no such chat asset: ${name.slice(0, 100)}`);
   }
   const content = await load(name, asset);
   return {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { negotiateErrorBody } from '../contract';
 import { authenticateClient, sessionProblem } from './clientAuthentication';
 import { ClientConnection, ConnectionHost, ConnectionLimits } from './clientConnection';
 import type { Clock } from './clock';
@@ -90,7 +91,7 @@ export class ClientEndpoint {
       this.transportRequest(req, res, url);
       return;
     }
-    replyJson(res, 404, { error: `No route for ${path}.` });
+    replyJson(res, 404, negotiateErrorBody(`No route for ${path}.`));
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
@@ -178,18 +179,18 @@ export class ClientEndpoint {
 
   private negotiate(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.method !== 'POST') {
-      replyJson(res, 405, { error: 'Negotiate requires POST.' }, { Allow: 'POST' });
+      replyJson(res, 405, negotiateErrorBody('Negotiate requires POST.'), { Allow: 'POST' });
       return;
     }
     const auth = authenticateClient(req, url, this.options.accessKey, this.clock);
     if (!auth.ok) {
-      replyJson(res, auth.status, { error: auth.error }, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      replyJson(res, auth.status, negotiateErrorBody(auth.error), auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;
     }
     const versionParam = url.searchParams.get('negotiateVersion');
     const version = versionParam === null ? 0 : Number(versionParam);
     if (!Number.isInteger(version) || version < 0) {
-      replyJson(res, 400, { error: `The client requested an invalid protocol version '${versionParam}'.` });
+      replyJson(res, 400, negotiateErrorBody(`The client requested an invalid protocol version '${versionParam}'.`));
       return;
     }
     // Drain (and ignore) any body so keep-alive sockets stay usable.

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { MAX_CLIENT_MESSAGE_BYTES } from '../contract';
+import { MAX_CLIENT_MESSAGE_BYTES, negotiateErrorBody } from '../contract';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from './clock';
 import { ClientEndpoint } from './clientEndpoint';
@@ -116,10 +116,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         endpoint.handleRequest(req, res, url);
         return;
       }
-      replyJson(res, 404, { error: `No route for ${url.pathname}. The emulator serves /client and /api.` });
+      replyJson(res, 404, negotiateErrorBody(`No route for ${url.pathname}. The emulator serves /client and /api.`));
     } catch (error) {
       log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
-      replyJson(res, 400, { error: 'Bad request.' });
+      replyJson(res, 400, negotiateErrorBody('Bad request.'));
     }
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
