@@ -2,6 +2,7 @@ import http from 'node:http';
 import { MAX_CLIENT_MESSAGE_BYTES, negotiateErrorBody } from '../contract';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from './clock';
+import { createUpstream, type UpstreamOptions } from './upstream';
 import { ClientEndpoint } from './clientEndpoint';
 import type { ConnectionDescription } from './session';
 import { ConnectionLimits } from './clientConnection';
@@ -36,6 +37,8 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Time for expiries and timeouts; default the system clock (tests inject a fake one). */
   clock?: Clock;
+  /** Serverless upstream: where client events go (settings file, URL templates, timeout). None: not forwarded. */
+  upstream?: UpstreamOptions;
 }
 
 export interface RunningEmulator {
@@ -53,6 +56,8 @@ export interface RunningEmulator {
   sessionCount(): number;
   /** Hub, user, transport and protocol of a connection the endpoint knows (linear scan: diagnostics only). */
   describeConnection(connectionId: string): ConnectionDescription | undefined;
+  /** The upstream templates in use, in one line; undefined when no upstream is configured. */
+  describeUpstream(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -90,7 +95,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const clock = options.clock ?? systemClock;
   const hubState = new HubState(clock);
+  const upstream = options.upstream === undefined ? undefined : createUpstream(options.upstream, [accessKey]);
   const endpoint = new ClientEndpoint({
+    ...(upstream === undefined ? {} : { upstream: upstream.dispatcher }),
     hubState,
     accessKey,
     limits,
@@ -177,6 +184,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       endpoint.dispose();
       for (const socket of sockets) socket.destroy();
       await serverClosed;
+      // The clients' `disconnected` calls are under way: give them the same grace, then stop.
+      await upstream?.close(SHUTDOWN_GRACE_MS);
       hubState.dispose();
     })();
     return closing;
@@ -190,6 +199,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     core: hubState,
     sessionCount: () => endpoint.sessionCount(),
     describeConnection: (connectionId) => endpoint.describe(connectionId),
+    describeUpstream: () => upstream?.describe(),
     close,
   };
 }
@@ -197,3 +207,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 export type { ServiceCore, HubMessage } from './serviceCore';
 export { HubState } from './hubState';
 export type { ConnectionDescription } from './session';
+export type { UpstreamOptions, UpstreamTemplate } from './upstream';
+export { DEFAULT_UPSTREAM_TIMEOUT_MS } from './upstream';
+export { DEFAULT_UPSTREAM_URL, SETTINGS_FILE_NAME, UpstreamSettingsError, writeStarterSettings, readSettingsFile, describeTemplates } from './upstream';
