@@ -58,7 +58,10 @@ export interface SignalRAdapterOptions {
   serviceFactory?: SignalRServiceFactory;
 }
 
-interface SplitBindings {
+/** The extra bindings of any function's options. */
+export type ExtraBindings = Pick<HttpFunctionOptions, 'extraInputs' | 'extraOutputs'>;
+
+export interface SplitBindings {
   inputs: Array<{ binding: FunctionInput; spec: ConnectionInfoSpec }>;
   outputs: Array<{ binding: FunctionOutput; spec: OutputSpec }>;
   hostInputs: FunctionInput[];
@@ -66,7 +69,7 @@ interface SplitBindings {
 }
 
 /** Extra bindings are looked up by name in the invocation context, so two with one name would share a slot. */
-function assertDistinctNames(options: HttpFunctionOptions): void {
+function assertDistinctNames(options: ExtraBindings): void {
   const seen = new Set<string>();
   for (const binding of [...(options.extraInputs ?? []), ...(options.extraOutputs ?? [])]) {
     if (seen.has(binding.name)) {
@@ -76,7 +79,8 @@ function assertDistinctNames(options: HttpFunctionOptions): void {
   }
 }
 
-function splitBindings(options: HttpFunctionOptions): SplitBindings {
+/** Separates this adapter's bindings (run in process) from real host bindings, which go to the host. */
+export function splitBindings(options: ExtraBindings): SplitBindings {
   assertDistinctNames(options);
   const split: SplitBindings = { inputs: [], outputs: [], hostInputs: [], hostOutputs: [] };
   for (const binding of options.extraInputs ?? []) {
