@@ -120,24 +120,20 @@ export async function start(options: StartOptions, print: (line: string) => void
 
   try {
     const plan: EmulatorPlan = options.emulator ? await planEmulator() : { kind: 'none', reason: 'disabled by --no-emulator' };
-    if (plan.kind === 'start') {
-      const emulator = await startEmulatorFor(plan);
-      stops.push(() => emulator.close());
-      print(`SignalR emulator started at ${emulator.url}`);
-    } else if (plan.kind === 'reuse') {
-      print(`Using the SignalR emulator already running on port ${plan.port}.`);
-    }
     if (plan.kind !== 'none') print(`AzureSignalRConnectionString: ${plan.describe}`);
     else if (process.env.AzureSignalRConnectionString) print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
 
     const routePrefix = readHostJson(options.projectRoot).routePrefix;
     const pageUrl = `http://${PUBLIC_HOSTNAME}:${port}/${routePrefix ? `${routePrefix}/` : ''}${CHAT_PAGE_ROUTE}`;
 
+    // The functions start first: the emulator's upstream points at the port they actually got.
     const coreTools = options.useCoreTools ? findCoreTools(options.projectRoot) : undefined;
     if (coreTools) {
       print(`Azure Functions Core Tools ${coreTools.version} found: running "func start".`);
       const child = spawnCoreTools(coreTools.command, options, port);
       stops.push(() => stopChild(child));
+      const upstreamPath = `/${routePrefix ? `${routePrefix}/` : ''}${UPSTREAM_ROUTE}`;
+      await startPlannedEmulator(plan, `http://127.0.0.1:${port}${upstreamPath}`, stops, print);
       print(`Open ${pageUrl}`);
       return { stop: stopAll, exited: childExit(child) };
     }
@@ -154,12 +150,34 @@ export async function start(options: StartOptions, print: (line: string) => void
       const methods = fn.methods === 'ALL' ? 'ALL' : fn.methods.join(',');
       print(`  ${fn.name}: [${methods}] ${fn.url.replace(host.url, `http://${PUBLIC_HOSTNAME}:${host.port}`)}`);
     }
+    const upstreamFunction = host.functions.find((fn) => fn.name === UPSTREAM_FUNCTION_NAME);
+    await startPlannedEmulator(plan, upstreamFunction?.url, stops, print);
     print(`Open ${pageUrl.replace(`:${port}/`, `:${host.port}/`)}`);
     print('Press Ctrl+C to stop.');
     return { stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** The function that receives the emulator's upstream calls, and its route (functions/signalRUpstream.ts). */
+const UPSTREAM_FUNCTION_NAME = 'signalRUpstream';
+const UPSTREAM_ROUTE = 'signalr/upstream';
+
+/**
+ * Starts the emulator the plan asks for, sending client events (connections, hub method invocations) to the
+ * app's upstream function; or says how to point an emulator that is already running at it.
+ */
+async function startPlannedEmulator(plan: EmulatorPlan, upstreamUrl: string | undefined, stops: (() => Promise<void>)[], print: (line: string) => void): Promise<void> {
+  if (plan.kind === 'start') {
+    const emulator = await startEmulatorFor(plan, upstreamUrl);
+    stops.push(() => emulator.close());
+    print(`SignalR emulator started at ${emulator.url}`);
+    print(upstreamUrl === undefined ? 'Upstream: none (the app has no signalRUpstream function); client invocations are not forwarded.' : `Upstream: client events and hub method invocations go to ${upstreamUrl}`);
+  } else if (plan.kind === 'reuse') {
+    print(`Using the SignalR emulator already running on port ${plan.port}.`);
+    if (upstreamUrl !== undefined) print(`  It forwards hub method invocations to this app only if it was started with --upstream ${upstreamUrl}`);
   }
 }
 
