@@ -52,7 +52,7 @@ export function longPoll(res: ServerResponse, session: Session, options: HttpTra
     }
     const transport = new LongPollingTransport(options.longPollTimeoutMs, options.limits.disconnectTimeoutMs, () => session.connection.transportFinished(), options.clock);
     session.transport = transport;
-    session.connection.attach(transport, now);
+    session.connection.attach(transport, now, query);
     transport.handlePoll(res, true, now);
     return;
   }

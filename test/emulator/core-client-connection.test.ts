@@ -2,7 +2,8 @@
  * The client connection's state machine on its own: a fake transport records what it would put on the wire, a
  * fake clock drives keep-alives and timeouts, and the real hub state shows when the connection joins and leaves.
  */
-import { ClientConnection, NO_UPSTREAM_ERROR, type ConnectionHost, type ConnectionLimits } from '../../src/emulator/clientConnection';
+import { ClientConnection, type ConnectionHost, type ConnectionLimits } from '../../src/emulator/clientConnection';
+import { NO_UPSTREAM_ERROR } from '../../src/emulator/upstream/upstreamDispatcher';
 import { HubState } from '../../src/emulator/hubState';
 import { InboundBuffer } from '../../src/emulator/inboundBuffer';
 import { OutboundMessage } from '../../src/emulator/outboundMessage';

@@ -21,18 +21,25 @@ export interface UpstreamSettingsSourceOptions {
   /** Templates from the command line or the caller, tried after the file's. */
   extraTemplates?: readonly UpstreamTemplate[];
   log?: (line: string) => void;
+  /** How often the file is checked for changes; default 500 ms. */
+  watchIntervalMs?: number;
 }
 
 export class UpstreamSettingsSource {
   private fileTemplates: readonly UpstreamTemplate[] = [];
   private readonly extraTemplates: readonly UpstreamTemplate[];
   private readonly log: (line: string) => void;
-  private watching = false;
+  private timer: NodeJS.Timeout | undefined;
+  /** What the file looked like when last read, to notice an edit. */
+  private lastSeen = '';
 
   constructor(private readonly options: UpstreamSettingsSourceOptions) {
     this.extraTemplates = options.extraTemplates ?? [];
     this.log = options.log ?? ((): void => undefined);
-    if (options.file !== undefined) this.fileTemplates = readSettingsFile(options.file);
+    if (options.file !== undefined) {
+      this.lastSeen = fileVersion(options.file);
+      this.fileTemplates = readSettingsFile(options.file);
+    }
   }
 
   /** The templates in the order they are tried. */
@@ -40,25 +47,41 @@ export class UpstreamSettingsSource {
     return this.fileTemplates.length === 0 ? this.extraTemplates : [...this.fileTemplates, ...this.extraTemplates];
   }
 
-  /** Reloads the file whenever it changes; a file that no longer reads keeps the last good templates and says why. */
+  /**
+   * Reloads the file whenever it changes; a file that no longer reads keeps the last good templates and says why.
+   * Polls the file's stat against the one last read (not stat against stat), so an edit made right after start
+   * is never missed, and editors that replace the file are noticed too.
+   */
   watch(): void {
     const file = this.options.file;
-    if (file === undefined || this.watching) return;
-    this.watching = true;
-    fs.watchFile(file, { interval: WATCH_INTERVAL_MS, persistent: false }, (current, previous) => {
-      if (current.mtimeMs === previous.mtimeMs && current.size === previous.size) return;
+    if (file === undefined || this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      const version = fileVersion(file);
+      if (version === this.lastSeen) return;
+      this.lastSeen = version;
       try {
-        this.fileTemplates = current.nlink === 0 && current.size === 0 ? [] : readSettingsFile(file);
+        this.fileTemplates = version === 'missing' ? [] : readSettingsFile(file);
         this.log(`upstream settings reloaded from ${file}: ${describeTemplates(this.templates())}`);
       } catch (error) {
         this.log(`upstream settings in ${file} were not reloaded (the previous ones stay): ${error instanceof Error ? error.message : String(error)}`);
       }
-    });
+    }, this.options.watchIntervalMs ?? WATCH_INTERVAL_MS);
+    this.timer.unref();
   }
 
   close(): void {
-    if (this.watching && this.options.file !== undefined) fs.unwatchFile(this.options.file);
-    this.watching = false;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** The file's identity and size and modification time, or 'missing'. */
+function fileVersion(file: string): string {
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return 'missing';
   }
 }
 
