@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
 import { startPlainHubServer } from './plainHub';
+import { startPlainUpstreamServer } from './plainUpstream';
 import { startOurEmulator, startOurLocalHost } from './ours';
 
 interface Running {
@@ -25,6 +26,10 @@ const kinds: Record<string, Starter> = {
   'plain-hub': async () => {
     const server = await startPlainHubServer();
     return { info: { url: server.url }, connections: server.connectionCount, close: server.close };
+  },
+  'plain-upstream': async () => {
+    const server = await startPlainUpstreamServer();
+    return { info: { url: server.url }, close: server.close };
   },
   emulator: startOurEmulator,
   localhost: startOurLocalHost,
