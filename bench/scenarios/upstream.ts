@@ -13,13 +13,9 @@ import jwt from 'jsonwebtoken';
 import { oursAtMost, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY } from '../lib/constants';
+import { percentile, runOpenLoop } from '../lib/openLoop';
 
 const CONNECTIONS = 10;
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function connect(emulatorUrl: string, hub: string): Promise<HubConnection> {
   const url = `${emulatorUrl}/client/?hub=${hub}`;
@@ -35,37 +31,24 @@ async function connect(emulatorUrl: string, hub: string): Promise<HubConnection>
 /** Invokes `echo` on a fixed schedule across the connections; resolves with every latency and the losses. */
 async function drive(connections: readonly HubConnection[], ratePerSecond: number, count: number, settleMs: number): Promise<{ latencies: number[]; lost: number; wrong: number }> {
   const latencies: number[] = [];
-  let lost = 0;
   let wrong = 0;
-  const calls: Array<Promise<void>> = [];
-  const started = performance.now();
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(count, Math.floor(((performance.now() - started) * ratePerSecond) / 1000) + 1);
-      while (next < due) {
-        const sequence = next++;
-        const sentAt = performance.now();
-        const answer = connections[sequence % connections.length]!.invoke('echo', sequence).then(
-          (value: unknown) => {
-            if (value === sequence) latencies.push(performance.now() - sentAt);
-            else wrong++;
-          },
-          () => {
-            lost++;
-          },
-        );
-        calls.push(Promise.race([answer, new Promise<void>((r) => setTimeout(r, settleMs))]));
-      }
-      if (next >= count) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+  await runOpenLoop(ratePerSecond, count, (sequence) => {
+    const sentAt = performance.now();
+    const answer = connections[sequence % connections.length]!.invoke('echo', sequence).then(
+      (value: unknown) => {
+        if (value === sequence) latencies.push(performance.now() - sentAt);
+        else wrong++;
+      },
+      () => undefined,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const settled = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, settleMs);
+    });
+    return Promise.race([answer.finally(() => clearTimeout(timer)), settled]);
   });
-  await Promise.all(calls);
-  // Whatever neither resolved nor failed within settleMs is lost too.
-  lost = count - latencies.length - wrong;
+  // Failed, or neither resolved nor failed within settleMs: lost.
+  const lost = count - latencies.length - wrong;
   return { latencies: latencies.sort((a, b) => a - b), lost, wrong };
 }
 
