@@ -41,6 +41,16 @@ if (!referencePresent) {
 }
 const crossCheck = referencePresent ? test : test.skip;
 
+test('every row is well formed: its version prefix, known path parameters, 2xx successes, 4xx errors', () => {
+  const prefixes: Record<RestApiVersion, RegExp> = { '2022-06-01': /^\/api\/(health|hubs\/\{hub\})/, v1: /^\/api\/v1\/(health|hubs\/\{hub\})/ };
+  for (const op of REST_OPERATIONS) {
+    const row = `${op.api} ${op.method} ${op.path}`;
+    expect({ row, prefix: prefixes[op.api].test(op.path) }).toEqual({ row, prefix: true });
+    expect({ row, params: op.path.match(/\{\w+\}/g)?.filter((p) => !['{hub}', '{user}', '{id}', '{group}', '{connectionId}'].includes(p)) ?? [] }).toEqual({ row, params: [] });
+    expect({ row, success: op.success.filter((s) => s < 200 || s > 299), errors: op.errors.filter((s) => s < 400 || s > 499) }).toEqual({ row, success: [], errors: [] });
+  }
+});
+
 describe.each(Object.keys(OPENAPI_FILES) as RestApiVersion[])('REST API %s', (api) => {
   crossCheck(`the table lists exactly the operations and statuses of ${OPENAPI_FILES[api]} in ../shared/reference`, () => {
     const table = REST_OPERATIONS.filter((o) => o.api === api).map((o) => describeOperation(api, o.method, o.path, [...o.success, ...o.errors]));
