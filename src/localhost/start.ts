@@ -113,7 +113,11 @@ export async function start(options: StartOptions, print: (line: string) => void
     } else if (plan.kind === 'reuse') {
       print(`Using the SignalR emulator already running on port ${plan.port}.`);
     }
-    if (plan.kind !== 'none') print(`AzureSignalRConnectionString: ${plan.describe}`);
+    if (plan.kind !== 'none') {
+      // describe() puts the port inside Endpoint, the one form every client takes (Dapr ignores Port=).
+      print(`AzureSignalRConnectionString: ${plan.describe}`);
+      print("  (port inside Endpoint: use this form, with your AccessKey, for Dapr's bindings.azure.signalr)");
+    }
     else if (process.env.AzureSignalRConnectionString) print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
 
     const routePrefix = readHostJson(options.projectRoot).routePrefix;

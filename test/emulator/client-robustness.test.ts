@@ -227,6 +227,9 @@ describe('startEmulator and close', () => {
     expect(emulator.connectionString).toBe(
       `Endpoint=http://127.0.0.1;Port=${emulator.port};AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;`,
     );
+    expect(emulator.connectionStringPortInEndpoint).toBe(
+      `Endpoint=http://127.0.0.1:${emulator.port};AccessKey=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH;Version=1.0;`,
+    );
     const clients = await Promise.all(
       [HttpTransportType.WebSockets, HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling].map((transport) =>
         connectClient(emulator, { user: `u${transport}`, transport }),

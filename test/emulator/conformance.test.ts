@@ -414,6 +414,16 @@ describe('cross-cutting behaviour on the real emulator', () => {
     expect(error?.message).toContain('bye now');
   });
 
+  test("a request signed as Dapr's bindings.azure.signalr signs it is accepted: aud is the v1 URL with its port", async () => {
+    const hub = freshHub();
+    const client = await connect(hub, 'dapr-user');
+    const target = `/api/v1/hubs/${hub}/users/dapr-user`;
+    expect(new URL(emulator.url).port).not.toBe('');
+    const sent = await call(emulator.url, 'POST', target, { body: MESSAGE('from-dapr'), auth: `Bearer ${serviceToken(`${emulator.url}${target}`)}` });
+    expect(sent.status).toBe(202);
+    await waitFor(() => receivedTag(client, 'from-dapr'), 'the Dapr-signed message');
+  });
+
   test('401 without a token, with a wrong key, or with another hub as audience', async () => {
     const hub = freshHub();
     const target = `/api/hubs/${hub}/:send?api-version=2022-06-01`;
