@@ -9,15 +9,16 @@ import { DEFAULT_ACCESS_KEY, describeTemplates, readSettingsFile, RunningEmulato
 export { ACCESS_KEY_ENV, parseArgs, UsageError } from './cliArguments';
 
 export function describeStart(emulator: RunningEmulator, customKey: boolean): string {
-  const connectionString = customKey
-    ? emulator.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=<value of ${ACCESS_KEY_ENV}>`)
-    : emulator.connectionString;
+  const shown = (connectionString: string): string =>
+    customKey ? connectionString.replace(/AccessKey=[^;]*/, `AccessKey=<value of ${ACCESS_KEY_ENV}>`) : connectionString;
   return [
     `Azure SignalR Service emulator listening on ${emulator.url}`,
     `  clients: ${emulator.url}/client/?hub=<hub>   REST API: ${emulator.url}/api`,
     '',
     'Connection string (app setting AzureSignalRConnectionString):',
-    `  ${connectionString}`,
+    `  ${shown(emulator.connectionString)}`,
+    "The same with the port inside Endpoint, for Dapr's bindings.azure.signalr (it ignores Port=):",
+    `  ${shown(emulator.connectionStringPortInEndpoint)}`,
     '',
     `Upstream: ${emulator.describeUpstream() ?? 'none (client invocations are not forwarded; see --upstream and upstream init)'}`,
     '',

@@ -46,8 +46,13 @@ export interface RunningEmulator {
   port: number;
   /** http://host:port */
   url: string;
-  /** What an app puts into AzureSignalRConnectionString to use this emulator. */
+  /** What an app puts into AzureSignalRConnectionString to use this emulator (`Endpoint=...;Port=...;`). */
   connectionString: string;
+  /**
+   * The same with the port inside `Endpoint` (`Endpoint=http://host:port;...`): the form Dapr's
+   * bindings.azure.signalr needs, as it ignores `Port=`. The SDKs and this project accept both.
+   */
+  connectionStringPortInEndpoint: string;
   core: ServiceCore & {
     connectionCount(hub?: string): number;
     stats(): HubStateStats;
@@ -70,8 +75,10 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-export function buildConnectionString(host: string, port: number, accessKey: string): string {
-  return `Endpoint=http://${host};Port=${port};AccessKey=${accessKey};Version=1.0;`;
+/** The emulator's connection string, with `Port=` (as the official emulator prints it) or the port inside `Endpoint`. */
+export function buildConnectionString(host: string, port: number, accessKey: string, portInEndpoint = false): string {
+  const endpoint = portInEndpoint ? `Endpoint=http://${host}:${port}` : `Endpoint=http://${host};Port=${port}`;
+  return `${endpoint};AccessKey=${accessKey};Version=1.0;`;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -196,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     url: `http://${urlHost}:${port}`,
     connectionString: buildConnectionString(urlHost, port, accessKey),
+    connectionStringPortInEndpoint: buildConnectionString(urlHost, port, accessKey, true),
     core: hubState,
     sessionCount: () => endpoint.sessionCount(),
     describeConnection: (connectionId) => endpoint.describe(connectionId),

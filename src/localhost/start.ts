@@ -120,8 +120,13 @@ export async function start(options: StartOptions, print: (line: string) => void
 
   try {
     const plan: EmulatorPlan = options.emulator ? await planEmulator() : { kind: 'none', reason: 'disabled by --no-emulator' };
-    if (plan.kind !== 'none') print(`AzureSignalRConnectionString: ${plan.describe}`);
-    else if (process.env.AzureSignalRConnectionString) print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
+    if (plan.kind !== 'none') {
+      // describe() puts the port inside Endpoint, the one form every client takes (Dapr ignores Port=).
+      print(`AzureSignalRConnectionString: ${plan.describe}`);
+      print("  (port inside Endpoint: use this form, with your AccessKey, for Dapr's bindings.azure.signalr)");
+    } else if (process.env.AzureSignalRConnectionString) {
+      print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
+    }
 
     const routePrefix = readHostJson(options.projectRoot).routePrefix;
     const pageUrl = `http://${PUBLIC_HOSTNAME}:${port}/${routePrefix ? `${routePrefix}/` : ''}${CHAT_PAGE_ROUTE}`;

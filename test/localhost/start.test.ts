@@ -182,7 +182,7 @@ describe('npm start (src/localhost/start.ts)', () => {
     expect(health.status).toBe(200);
 
     const printed = output().stdout;
-    expect(printed).toContain(`AzureSignalRConnectionString: Endpoint=http://localhost:${emulatorPort}`);
+    expect(printed).toContain(`AzureSignalRConnectionString: Endpoint=http://localhost:${emulatorPort};AccessKey=***;Version=1.0;\n  (port inside Endpoint: use this form, with your AccessKey, for Dapr's bindings.azure.signalr)`);
     expect(printed).toMatch(/AccessKey=\*\*\*/);
     expect(printed).toMatch(/Open http:\/\/localhost:\d+\/fx\/chat\//);
     expect(printed).not.toContain(accessKey);

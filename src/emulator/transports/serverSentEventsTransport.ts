@@ -37,12 +37,16 @@ export class ServerSentEventsTransport implements ClientTransport {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.res.uncork();
-      });
+      process.nextTick(() => this.flush());
     }
     this.res.write(bytes);
+  }
+
+  /** Hands this turn's corked writes to the socket; a no-op when end() already did. */
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 
   queuedBytes(): number {
@@ -52,6 +56,9 @@ export class ServerSentEventsTransport implements ClientTransport {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    // Uncork first: Node 22's res.end() on a corked response writes the stream's last chunk before the
+    // corked ones, so the client would miss the final events (the Close message, a handshake error).
+    this.flush();
     this.res.end();
     // 'close' (which forgets the connection) waits for the queued bytes to drain; a client that stops
     // reading never lets them, so cut it off after the same grace a WebSocket close gets.

@@ -37,8 +37,11 @@ export class WebSocketTransport implements ClientTransport {
       if (this.closeTimer) clearTimeout(this.closeTimer);
       events.onFinished();
     });
-    // Errors (bad frames, oversized messages, resets) end the socket; 'close' follows and cleans up.
-    socket.on('error', () => undefined);
+    // ws emits 'error' for a frame it refuses (oversized, malformed), after sending its close frame (1009,
+    // 1002...), and for a failed send, after ending the socket: the connection is over either way. Report
+    // it now rather than at 'close', which waits for the socket to shut and, on Node 24, comes after the
+    // client has already seen the close.
+    socket.on('error', () => events.onFinished());
   }
 
   write(bytes: Buffer, binary: boolean): void {
