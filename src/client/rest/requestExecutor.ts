@@ -2,11 +2,16 @@
  * Runs one REST request against the service with the client's policy: keep-alive sockets, the bearer token
  * from the authorizer, one time budget covering every attempt and wait, and the retries of retryPolicy.ts.
  * It turns every failure into the typed errors of errors.ts, whose messages never carry a token or a key.
+ *
+ * Inside each attempt, one repair that is not a retry of the service's answer: a request that failed on a reused
+ * kept-alive socket the server had closed (src/contract/staleConnections.ts) is sent once more, at once, on a
+ * fresh connection, whatever its idempotency and even with `maxAttempts: 1`: the service never read it.
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
-import { errorMessageOf, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
+import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
+import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
 import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
@@ -51,6 +56,9 @@ export class RequestExecutor {
   private readonly secrets: readonly string[];
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** No keep-alive: every request gets a new connection (the resend after a stale one). */
+  private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
+  private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly http: AxiosInstance;
 
   constructor(private readonly options: RequestExecutorOptions) {
@@ -67,8 +75,8 @@ export class RequestExecutor {
       timeout: options.idleSocketTimeoutMs ?? 4000,
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpAgent = new ReuseTrackingHttpAgent(agentOptions);
+    this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions);
     this.http = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -87,6 +95,8 @@ export class RequestExecutor {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 
   async execute(request: RestRequest): Promise<AxiosResponse<string>> {
@@ -100,7 +110,7 @@ export class RequestExecutor {
     const signal = userSignal === undefined ? timeoutSignal : AbortSignal.any([userSignal, timeoutSignal]);
     const deadline = Date.now() + timeoutMs;
     const audience = `${this.options.endpoint}${request.path}`;
-    const url = `${audience}?${request.query}`;
+    const url = request.query === '' ? audience : `${audience}?${request.query}`;
 
     const abortedError = (attempts: number): unknown =>
       userSignal?.aborted === true ? userSignal.reason : new SignalRTimeoutError(context, timeoutMs, attempts);
@@ -112,7 +122,7 @@ export class RequestExecutor {
         const authorization = await this.options.authorizer.authorization(audience, signal);
         const headers: Record<string, string> = { Authorization: authorization };
         if (request.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
-        const response = await this.http.request<string>({ method: request.method, url, headers, data: request.body, signal });
+        const response = await this.send({ method: request.method, url, headers, data: request.body, signal });
         if (request.accepts(response.status)) return response;
         const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
         const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
@@ -142,6 +152,18 @@ export class RequestExecutor {
       } catch {
         throw abortedError(attempt);
       }
+    }
+  }
+
+  /** One attempt: the request, and once more on a fresh connection when the reused one was stale. */
+  private async send(config: AxiosRequestConfig<string>): Promise<AxiosResponse<string>> {
+    try {
+      return await this.http.request<string>(config);
+    } catch (error) {
+      if (!isAxiosError(error) || config.signal?.aborted === true) throw error;
+      const { reusedSocket, answerStarted } = socketHistoryOf(error.request);
+      if (!failedOnStaleConnection({ errorCode: networkCodeOf(error), reusedSocket, answerStarted })) throw error;
+      return this.http.request<string>({ ...config, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent });
     }
   }
 
