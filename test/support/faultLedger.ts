@@ -25,6 +25,15 @@ export function failedWith(status: number | string, deliveries: number, code?: s
   return code === undefined ? { result: 'failed', status, deliveries } : { result: 'failed', status, code, deliveries };
 }
 
+/**
+ * The deliveries of a stream to its receivers, as one number for an outcome: 1 when every receiver got every message
+ * exactly once, 0 when any message is missing, 2 when any arrived twice.
+ */
+export function streamDeliveries(counted: { received: number; gaps: number; duplicates: number }, expected: number): number {
+  if (counted.duplicates > 0 || counted.received > expected) return 2;
+  return counted.gaps > 0 || counted.received < expected ? 0 : 1;
+}
+
 /** Faults by kind, as their injector counted them (the proxy, a killed client, a stopped process). */
 export type FaultCounts = Readonly<Record<string, number>>;
 

@@ -129,7 +129,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const upstreamHost = target.hostname;
   const upstreamPort = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
   // One keep-alive agent towards the upstream, destroyed on close so jest exits cleanly.
-  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle upstream sockets are dropped after 4 s, before a Node server's 5 s keep-alive timeout closes them under
+  // the proxy (which would answer 502 for a fault nobody injected).
+  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
   let mode: FaultMode = options.mode ?? { kind: 'pass' };
   let scriptQueue: ScriptedResponse[] = [];
