@@ -60,6 +60,7 @@ export function clientUrl(clientEndpoint: string, hub: string): string {
 export function createSignalRService(config: SignalRConnectionConfig, options: CreateServiceOptions = {}): ClosableSignalRService {
   const auth = config.auth;
   let rest: SignalRRestClient;
+  let closeAccessKeys = (): void => undefined;
   let signClientToken: (audience: string, request: Omit<ClientTokenRequest, 'audience'>) => Promise<string>;
 
   if (auth.kind === 'accessKey') {
@@ -70,7 +71,9 @@ export function createSignalRService(config: SignalRConnectionConfig, options: C
   } else {
     const credential = options.credential ?? createEntraCredential(auth.credential, auth.authType, config.settingName, options.loadIdentity);
     const tokens = new EntraTokenSource(credential);
-    const accessKeys = new EntraAccessKeySource(config.serverEndpoint, tokens);
+    // The access-key request takes the REST client's policy (budget, retries, sockets) like every other call.
+    const accessKeys = new EntraAccessKeySource(config.serverEndpoint, tokens, options.rest);
+    closeAccessKeys = () => accessKeys.close();
     rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: entraAuthorizer(tokens) });
     signClientToken = async (audience, request) => (await accessKeys.issuer()).clientToken({ audience, ...request });
   }
@@ -86,7 +89,10 @@ export function createSignalRService(config: SignalRConnectionConfig, options: C
       if (request.lifetimeSeconds !== undefined) tokenRequest.lifetimeSeconds = request.lifetimeSeconds;
       return { url, accessToken: await signClientToken(url, tokenRequest) };
     },
-    close: () => rest.close(),
+    close: () => {
+      rest.close();
+      closeAccessKeys();
+    },
   };
 }
 

@@ -126,7 +126,7 @@ export class RequestExecutor {
         if (request.accepts(response.status)) return response;
         const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
         const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
-        const serviceMessage = this.serviceMessageOf(response.data);
+        const serviceMessage = this.serviceMessageOf(response.data, authorization);
         failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
         finalError = new SignalRServiceError(context, response.status, {
           ...(errorCode === undefined ? {} : { errorCode }),
@@ -167,12 +167,16 @@ export class RequestExecutor {
     }
   }
 
-  /** The service's error message, scrubbed of tokens and our secrets (a proxy could echo them), and shortened. */
-  private serviceMessageOf(body: unknown): string | undefined {
+  /**
+   * The service's error message, scrubbed of tokens, of the credential this request carried (an Entra token need
+   * not look like a JWT) and of our secrets (a proxy could echo them), and shortened.
+   */
+  private serviceMessageOf(body: unknown, authorization: string): string | undefined {
     const raw = typeof body === 'string' ? errorMessageOf(body) : undefined;
     if (raw === undefined) return undefined;
     let message = scrubSecrets(raw);
-    for (const secret of this.secrets) if (secret !== '') message = message.split(secret).join('<redacted>');
+    const credential = authorization.replace(/^Bearer\s+/i, '');
+    for (const secret of [...this.secrets, credential]) if (secret !== '') message = message.split(secret).join('<redacted>');
     return message.length > MAX_SERVICE_MESSAGE_LENGTH ? `${message.slice(0, MAX_SERVICE_MESSAGE_LENGTH)}...` : message;
   }
 }
