@@ -15,6 +15,7 @@
  * uses AuthType, so the common AccessKey path does not need it installed.
  */
 import { ConfigError, type EntraAuthType, type EntraCredentialSpec } from '../config/connectionString';
+import { DEFAULT_REST_TIMEOUT_MS } from '../rest/client';
 import { SignalRServiceError } from '../rest/errors';
 import { RequestExecutor, type RequestExecutorOptions, type RestAuthorizer } from '../rest/requestExecutor';
 import { SharedRefresh, untilAborted } from './sharedRefresh';
@@ -97,7 +98,6 @@ export interface EntraTokenSourceOptions {
 
 /** A token with less than this left is not handed out any more: a call made with it could outlive it. */
 const MIN_TOKEN_REMAINING_MS = 60_000;
-const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The Entra access token for the SignalR scope, cached, refreshed before it expires by one shared fetch. */
 export class EntraTokenSource {
@@ -109,7 +109,7 @@ export class EntraTokenSource {
     options: EntraTokenSourceOptions = {},
   ) {
     const margin = options.refreshMarginMs ?? 5 * 60_000;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REST_TIMEOUT_MS;
     this.cache = new SharedRefresh(
       () => this.fetch(),
       (token, _fetchedAt, now) => ({ fresh: token.expiresOnTimestamp - margin > now, usable: token.expiresOnTimestamp - MIN_TOKEN_REMAINING_MS > now }),
@@ -165,7 +165,7 @@ export class EntraAccessKeySource {
     const endpoint = serverEndpoint.replace(/\/+$/, '');
     this.url = `${endpoint}${ACCESS_KEY_PATH}`;
     const { now, ...rest } = options;
-    this.executor = new RequestExecutor({ timeoutMs: DEFAULT_TIMEOUT_MS, ...rest, endpoint, authorizer: entraAuthorizer(tokens) });
+    this.executor = new RequestExecutor({ timeoutMs: DEFAULT_REST_TIMEOUT_MS, ...rest, endpoint, authorizer: entraAuthorizer(tokens) });
     this.cache = new SharedRefresh(
       () => this.fetch(),
       (_issuer, fetchedAt, at) => ({ fresh: at - fetchedAt < ACCESS_KEY_REFRESH_MS, usable: at - fetchedAt < ACCESS_KEY_USABLE_MS }),
