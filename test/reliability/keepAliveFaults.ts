@@ -1,8 +1,12 @@
 /**
  * `sendMessage` under kept-alive connections closed by something between the app and the service, as load
  * balancers do (the fault proxy's connection faults): each call goes function -> output adapter -> REST client ->
- * proxy -> emulator, and a listener counts what arrives. Shared by the quick runs in `npm test` and the long one in
- * `npm run test:load`.
+ * proxy -> emulator, and a listener counts what arrives. Every accepted message must arrive exactly once and no
+ * call may fail, because every request those closes break is one the service never read:
+ * - close-on-reuse: half the requests that arrive on a reused connection meet it closed (the race a client loses
+ *   when the server closes the idle connection it reuses), with FIN or RST;
+ * - close-idle: connections idle for a random 0.1-0.6 s are closed while senders pause a random 0-0.7 s.
+ * The same runs, sized differently, in `npm test` and `npm run test:load` (keepAliveSuite).
  *
  * What is observed, and where: resets and the requests each call took come from Node's own HTTP client
  * (HttpClientObserver), deliveries from the listener, the call's result from the function's answer. Every reset a
@@ -11,9 +15,9 @@
 import { FaultLedger, RECOVERED } from '../support/faultLedger';
 import type { ConnectionFault } from '../support/faultProxy';
 import { HttpClientObserver } from '../support/httpClientObserver';
-import type { FigureRecorder } from '../support/reliabilityFigures';
+import { FigureRecorder } from '../support/reliabilityFigures';
 import { runPool, sleep } from './support';
-import type { SendMessageRig, SentMessage } from './sendMessageRig';
+import { startSendMessageRig, type SendMessageRig, type SentMessage } from './sendMessageRig';
 
 export interface KeepAliveRun {
   /** sendMessage calls made. */
@@ -88,4 +92,56 @@ export function recordKeepAliveRun(figures: FigureRecorder, name: string, run: K
   figures.add('messagesReceived', run.delivered);
   figures.add('messagesLost', run.lost);
   process.stdout.write(`[keep-alive ${name}] ${JSON.stringify(run)}\n`);
+}
+
+export interface KeepAliveSuiteOptions {
+  /** Name of the figures part. */
+  suite: string;
+  closeOnReuse: { calls: number; concurrency: number };
+  closeIdle: { calls: number; concurrency: number };
+  restTimeoutMs: number;
+  /**
+   * Fail when the idle-close race never happened: only for a run long enough that it always does (the race hits
+   * about one call in a hundred or more), so that such a run cannot pass without testing what it claims.
+   */
+  requireIdleRace: boolean;
+}
+
+/** Declares the two runs as jest tests, on one rig, with their figures saved under `suite`. */
+export function keepAliveSuite(options: KeepAliveSuiteOptions): void {
+  const figures = new FigureRecorder(options.suite);
+  const ledger = new FaultLedger(figures);
+  let rig: SendMessageRig;
+
+  beforeAll(async () => {
+    rig = await startSendMessageRig({ accessKey: 'KeepAliveFaultKey0123456789ABCDEFGHIJKLMNO', restTimeoutMs: options.restTimeoutMs });
+  });
+
+  afterAll(async () => {
+    await rig.close();
+    figures.save();
+  });
+
+  describe('sendMessage over kept-alive connections a load balancer closes', () => {
+    const { closeOnReuse, closeIdle } = options;
+    it(`closed as they are reused (half of them): ${closeOnReuse.calls} calls, none fails, every message once`, async () => {
+      const run = await sendUnderConnectionFault(rig, ledger, { fault: { kind: 'close-on-reuse', probability: 0.5 }, ...closeOnReuse, pauseMs: () => 0 });
+      recordKeepAliveRun(figures, 'closeOnReuse', run);
+      expect(run).toMatchObject({ failures: 0, lost: 0, duplicated: 0, delivered: run.calls });
+      // Half the reused requests are closed: with these many calls there are always some. Each one the proxy closed
+      // is one reset Node's client saw, and one resend.
+      expect(run.resetsSeen).toBeGreaterThan(0);
+      expect(run.resetsSeen).toBe(run.proxyFaults);
+      expect(run.resends).toBe(run.resetsSeen);
+    });
+
+    it(`closed after a random 0.1-0.6 s idle: ${closeIdle.calls} calls from ${closeIdle.concurrency} senders pausing 0-0.7 s, none fails, every message once`, async () => {
+      const run = await sendUnderConnectionFault(rig, ledger, { fault: { kind: 'close-idle', minIdleMs: 100, maxIdleMs: 600 }, ...closeIdle, pauseMs: () => Math.random() * 700 });
+      recordKeepAliveRun(figures, 'closeIdle', run);
+      expect(run).toMatchObject({ failures: 0, lost: 0, duplicated: 0, delivered: run.calls });
+      expect(run.resends).toBe(run.resetsSeen);
+      expect(run.idleConnectionsClosed).toBeGreaterThan(0);
+      if (options.requireIdleRace) expect(run.resetsSeen).toBeGreaterThan(0);
+    });
+  });
 }

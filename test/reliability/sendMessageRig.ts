@@ -9,7 +9,7 @@ import { resetSignalRServiceCache } from '../../src/client/service';
 import { startFaultProxy, type ConnectionFault, type FaultProxy } from '../support/faultProxy';
 import { connectLoadClient, waitUntil, type LoadClient } from '../support/loadClients';
 import { failedWith, type Outcome } from '../support/faultLedger';
-import { appErrorOf, callFunction, credentialsFor, silenceRegistrationWarnings, type FunctionResult } from './support';
+import { appErrorOf, callFunction, clearSettings, credentialsFor, silenceRegistrationWarnings, type FunctionResult } from './support';
 
 silenceRegistrationWarnings();
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,10 +42,9 @@ export interface SendMessageRig {
 }
 
 export async function startSendMessageRig(options: { accessKey: string; restTimeoutMs: number; connectionFault?: ConnectionFault }): Promise<SendMessageRig> {
-  const saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
   const emulator = await startEmulator({ port: 0, accessKey: options.accessKey });
   const proxy = await startFaultProxy({ target: emulator.url, ...(options.connectionFault === undefined ? {} : { connectionFault: options.connectionFault }) });
-  for (const k of SETTINGS) delete process.env[k];
+  const restoreSettings = clearSettings(SETTINGS);
   process.env.AzureSignalRConnectionString = `Endpoint=${proxy.url};AccessKey=${options.accessKey};Version=1.0;`;
   process.env.SignalRHubName = HUB;
   process.env.SignalRRestTimeoutMs = String(options.restTimeoutMs);
@@ -90,10 +89,7 @@ export async function startSendMessageRig(options: { accessKey: string; restTime
       resetSignalRServiceCache();
       await proxy.close();
       await emulator.close();
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restoreSettings();
     },
   };
 }

@@ -297,21 +297,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           req.socket.resetAndDestroy();
           return;
         case 'reset-after-forward':
+        case 'cut-mid-answer': {
           countFault(active.kind);
           markForwarded();
-          forward(
-            req,
-            body,
-            (upstream) => {
-              upstream.resume();
-              upstream.on('end', () => req.socket.resetAndDestroy());
-            },
-            () => req.socket.resetAndDestroy(),
-          );
-          return;
-        case 'cut-mid-answer':
-          countFault(active.kind);
-          markForwarded();
+          const cut = active.kind === 'cut-mid-answer';
           forward(
             req,
             body,
@@ -319,6 +308,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
               const chunks: Buffer[] = [];
               upstream.on('data', (c: Buffer) => chunks.push(c));
               upstream.on('end', () => {
+                if (!cut) {
+                  req.socket.resetAndDestroy();
+                  return;
+                }
                 // Raw bytes on the client's socket: the answer's head announcing its full length, half of it, then FIN.
                 const answer = Buffer.concat(chunks);
                 const head = `HTTP/1.1 ${upstream.statusCode ?? 502} ${http.STATUS_CODES[upstream.statusCode ?? 502] ?? ''}\r\ncontent-length: ${answer.length + 2}\r\n\r\n`;
@@ -328,6 +321,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
             () => req.socket.resetAndDestroy(),
           );
           return;
+        }
         case 'stall':
           countFault(active.kind);
           stalled.add(res);
