@@ -11,3 +11,4 @@ export * from './json';
 export * from './messages';
 export * from './serviceErrors';
 export * from './restOperations';
+export * from './clock';
