@@ -105,7 +105,7 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
   const owned: OwnedEndpoint[] = [];
   const members: FanOutMember[] = list.map((setting) => {
     // The check is only called once start() runs, after `own` exists.
-    const health = new EndpointHealth({ check: () => own.endpoint.rest.isServiceHealthy({ timeoutMs: checkTimeoutMs }), intervalMs, clock });
+    const health = new EndpointHealth({ check: (signal) => own.endpoint.rest.isServiceHealthy({ timeoutMs: checkTimeoutMs, signal }), intervalMs, clock });
     const own = createServiceEndpoint(setting, options, health);
     health.onChange((online, checks) => log(`SignalR endpoint ${own.endpoint.toString()} is ${online ? 'online again' : 'offline'}: health check ${checks} ${online ? 'succeeded' : 'failed'}`));
     health.start();

@@ -8,7 +8,7 @@
  * - Checks run every `intervalMs` on the injected clock (fixed rate: a check still running when the next is due
  *   is not doubled), and at once when a call to the endpoint failed (`checkSoon`, also never doubled). So a dead
  *   instance is offline within one interval plus one check, and at once under traffic.
- * - `close()` stops the timer; a check still running then changes nothing.
+ * - `close()` stops the timer and aborts a check still running, which then changes nothing.
  */
 import type { Clock } from '../../contract';
 
@@ -22,8 +22,8 @@ export interface EndpointHealthView {
 }
 
 export interface EndpointHealthOptions {
-  /** One check: resolves true when the endpoint is healthy; a rejection counts as unhealthy. */
-  check: () => Promise<boolean>;
+  /** One check: resolves true when the endpoint is healthy; a rejection counts as unhealthy. `signal` aborts it on close(). */
+  check: (signal: AbortSignal) => Promise<boolean>;
   intervalMs: number;
   clock: Clock;
 }
@@ -34,6 +34,7 @@ export class EndpointHealth implements EndpointHealthView {
   private running: Promise<void> | undefined;
   private cancelTimer: (() => void) | undefined;
   private closed = false;
+  private readonly stop = new AbortController();
   private readonly listeners = new Set<(online: boolean, checks: number) => void>();
 
   constructor(private readonly options: EndpointHealthOptions) {
@@ -83,13 +84,14 @@ export class EndpointHealth implements EndpointHealthView {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
     this.listeners.clear();
+    this.stop.abort();
   }
 
   private async runCheck(): Promise<void> {
     this.started++;
     let healthy: boolean;
     try {
-      healthy = (await this.options.check()) === true;
+      healthy = (await this.options.check(this.stop.signal)) === true;
     } catch {
       healthy = false;
     }

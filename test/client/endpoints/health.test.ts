@@ -14,11 +14,13 @@ class ScriptedCheck {
   healthy = true;
   private pending: Array<(healthy: boolean) => void> = [];
   hold = false;
+  signals: AbortSignal[] = [];
 
   constructor(private readonly clock: FakeClock) {}
 
-  readonly check = (): Promise<boolean> => {
+  readonly check = (signal: AbortSignal): Promise<boolean> => {
     this.calls.push(this.clock.now());
+    this.signals.push(signal);
     if (this.hold) return new Promise((resolve) => this.pending.push(resolve));
     return this.healthy ? Promise.resolve(true) : Promise.reject(new Error('connect ECONNREFUSED'));
   };
@@ -116,13 +118,15 @@ describe('endpoint health', () => {
     health.close();
   });
 
-  test('close() stops the timer, and a check still running then changes nothing', async () => {
+  test('close() stops the timer and aborts a check still running, which then changes nothing', async () => {
     const { clock, probe, health, changes } = setup();
     expect(clock.pending()).toBe(1);
     probe.hold = true;
     const running = health.checkNow();
+    expect(probe.signals[0]!.aborted).toBe(false);
     health.close();
     expect(clock.pending()).toBe(0);
+    expect(probe.signals[0]!.aborted).toBe(true);
     probe.release(false);
     await running;
     expect(health.online).toBe(true);
