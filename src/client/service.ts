@@ -100,12 +100,11 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((line: string) => console.warn(line));
   const router = completeRouter(options.router, defaultEndpointRouter);
-  const checkTimeoutMs = Math.min(HEALTH_CHECK_TIMEOUT_MS, intervalMs);
   const healths: EndpointHealth[] = [];
   const owned: OwnedEndpoint[] = [];
   const members: FanOutMember[] = list.map((setting) => {
     // The check is only called once start() runs, after `own` exists.
-    const health = new EndpointHealth({ check: (signal) => own.endpoint.rest.isServiceHealthy({ timeoutMs: checkTimeoutMs, signal }), intervalMs, clock });
+    const health = new EndpointHealth({ check: (signal) => own.endpoint.rest.isServiceHealthy({ timeoutMs: HEALTH_CHECK_TIMEOUT_MS, signal }), intervalMs, clock });
     const own = createServiceEndpoint(setting, options, health);
     health.onChange((online, checks) => log(`SignalR endpoint ${own.endpoint.toString()} is ${online ? 'online again' : 'offline'}: health check ${checks} ${online ? 'succeeded' : 'failed'}`));
     health.start();
