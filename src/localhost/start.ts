@@ -12,6 +12,8 @@
  *   --project-root <dir>, FUNCTIONS_PROJECT_ROOT        function app directory (default: current directory)
  *   --no-emulator, SIGNALR_EMULATOR_AUTOSTART=false     never start the emulator
  *   --no-func, FUNCTIONS_USE_LOCAL_HOST=true            never use Core Tools, always our host
+ *   --endpoints <n>                                     n emulators as n SignalR Service endpoints (1-9), see
+ *                                                       emulatorEndpoints.ts
  * Exit codes: 0 after Ctrl-C / SIGTERM, 1 on a startup error (one line on stderr, no stack trace).
  */
 import { spawn, type ChildProcess } from 'child_process';
@@ -19,6 +21,7 @@ import * as path from 'path';
 import { parseArgs as parseCommandLine } from 'util';
 import { findCoreTools } from './coreTools';
 import { planEmulator, startEmulatorFor, type EmulatorPlan } from './emulatorAutostart';
+import { MAX_LOCAL_ENDPOINTS, startEmulatorEndpoints } from './emulatorEndpoints';
 import { defaultLocalHost, defaultLocalHttpPort, PortInUseError, startLocalHost, type LocalHost } from './host';
 import { readHostJson } from './hostJson';
 import { canBind } from './ports';
@@ -42,6 +45,8 @@ export interface StartOptions {
   port?: number;
   emulator: boolean;
   useCoreTools: boolean;
+  /** Run this many emulators as the app's SignalR Service endpoints. */
+  endpoints?: number;
 }
 
 function isFalse(value: string | undefined): boolean {
@@ -63,9 +68,10 @@ const START_OPTIONS = {
   'project-root': { type: 'string' },
   'no-emulator': { type: 'boolean' },
   'no-func': { type: 'boolean' },
+  endpoints: { type: 'string' },
 } as const;
 
-const KNOWN_OPTIONS = 'Known: --port <n>, --project-root <dir>, --no-emulator, --no-func.';
+const KNOWN_OPTIONS = 'Known: --port <n>, --project-root <dir>, --no-emulator, --no-func, --endpoints <n>.';
 
 /** The command line, read with node:util's parseArgs; a mistake is a StartupError naming the option. */
 function readStartCommandLine(argv: string[]) {
@@ -95,6 +101,14 @@ export function parseStartArguments(argv: string[], env: NodeJS.ProcessEnv = pro
   if (values['project-root'] !== undefined) options.projectRoot = path.resolve(values['project-root']);
   if (values['no-emulator'] === true) options.emulator = false;
   if (values['no-func'] === true) options.useCoreTools = false;
+  if (values.endpoints !== undefined) {
+    const count = Number(values.endpoints);
+    if (!/^\d+$/.test(values.endpoints) || count < 1 || count > MAX_LOCAL_ENDPOINTS) {
+      throw new StartupError(`--endpoints must be a number of emulators from 1 to ${MAX_LOCAL_ENDPOINTS}, got "${values.endpoints}".`);
+    }
+    if (values['no-emulator'] === true) throw new StartupError('--endpoints starts emulators; it cannot be combined with --no-emulator.');
+    options.endpoints = count;
+  }
   return options;
 }
 
@@ -119,7 +133,16 @@ export async function start(options: StartOptions, print: (line: string) => void
   };
 
   try {
-    const plan: EmulatorPlan = options.emulator ? await planEmulator() : { kind: 'none', reason: 'disabled by --no-emulator' };
+    if (options.endpoints !== undefined) {
+      const local = await startEmulatorEndpoints(options.endpoints);
+      stops.push(() => local.close());
+      print(`SignalR emulators started as ${local.endpoints.length} endpoint${local.endpoints.length === 1 ? '' : 's'} (AzureSignalRConnectionString left empty):`);
+      for (const endpoint of local.endpoints) print(`  ${endpoint.setting}: ${endpoint.describe}`);
+    }
+    const plan: EmulatorPlan =
+      options.endpoints !== undefined ? { kind: 'none', reason: 'the endpoints above are used' }
+      : options.emulator ? await planEmulator()
+      : { kind: 'none', reason: 'disabled by --no-emulator' };
     if (plan.kind === 'start') {
       const emulator = await startEmulatorFor(plan);
       stops.push(() => emulator.close());
