@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorText, renderTable, runGroup, type RowResult, type RunContext, type Scenario } from './framework';
 import { coldStartScenario } from './scenarios/coldStart';
+import { endpointsScenario } from './scenarios/endpoints';
 import { connectionsScenario } from './scenarios/connections';
 import { fanoutScenario } from './scenarios/fanout';
 import { latencyScenario } from './scenarios/latency';
@@ -27,6 +28,7 @@ export const SCENARIOS: Scenario[] = [
   latencyScenario,
   connectionsScenario,
   coldStartScenario,
+  endpointsScenario,
 ];
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

@@ -12,7 +12,7 @@
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from '@microsoft/signalr';
-import { oursAtMost, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { oursAtMost, percentile, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET } from '../lib/constants';
 import { httpPost } from '../lib/httpPost';
@@ -25,11 +25,6 @@ interface Endpoint {
   connection: HubConnection;
   sendUrl: string;
   received: Map<number, number>;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 async function connect(url: string, direct: boolean, received: Map<number, number>): Promise<HubConnection> {

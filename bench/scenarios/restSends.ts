@@ -10,10 +10,9 @@
  */
 import http from 'node:http';
 import axios from 'axios';
-import { HttpRequest, InvocationContext } from '@azure/functions';
-import { signalROutput, withSignalR, type SignalRMessage } from '../../src/bindings';
 import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
+import { adapterSender } from '../lib/adapterSend';
 import { runClosedLoop } from '../lib/closedLoop';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
 import { RemoteHarness } from '../lib/harnessWorker';
@@ -53,26 +52,7 @@ export const restSendsScenario: Scenario = {
 
       // Our side: the real adapter path an app function takes.
       const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
-      const output = signalROutput.signalR({ hubName: HUB, name: 'signalRMessages' });
-      const message: SignalRMessage = { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER };
-      const send = withSignalR(
-        {
-          methods: ['POST'],
-          authLevel: 'anonymous',
-          extraOutputs: [output],
-          handler: async (_request, context) => {
-            context.extraOutputs.set(output, message);
-            return { status: 202 };
-          },
-        },
-        { env: () => env },
-      );
-      const request = new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/send' });
-      const adapterSend = async (): Promise<void> => {
-        const response = await send.handler(request, new InvocationContext({ functionName: 'send' }));
-        const status = 'status' in response ? response.status : undefined;
-        if (status !== 202) throw new Error(`adapter answered ${String(status)}`);
-      };
+      const adapterSend = adapterSender(env, HUB, { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER });
 
       const axiosAgent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
       const client = axios.create({ httpAgent: axiosAgent });

@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
 import { startPlainHubServer } from './plainHub';
+import { startDelayProxy } from './delayProxy';
 import { startOurEmulator, startOurLocalHost } from './ours';
 
 interface Running {
@@ -25,6 +26,11 @@ const kinds: Record<string, Starter> = {
   'plain-hub': async () => {
     const server = await startPlainHubServer();
     return { info: { url: server.url }, connections: server.connectionCount, close: server.close };
+  },
+  'delay-proxy': async (config) => {
+    const upstreams = Array.isArray(config.upstreams) ? config.upstreams.map(String) : [];
+    const proxy = await startDelayProxy(upstreams, Number(config.oneWayDelayMs ?? 0));
+    return { info: Object.fromEntries(proxy.urls.map((url, i) => [`url${i}`, url])), close: proxy.close };
   },
   emulator: startOurEmulator,
   localhost: startOurLocalHost,
