@@ -145,8 +145,23 @@ function connectionInfoSpec(options: SignalRConnectionInfoOptions): ConnectionIn
   return spec;
 }
 
-function connectionInfoDeclaration(options: SignalRConnectionInfoOptions, spec: ConnectionInfoSpec): unknown[] {
-  return [options.hubName, options.userId, options.idToken, options.claimTypeList, spec.connectionStringSetting, options.tokenLifetimeSeconds];
+/** A `signalRConnectionInfo` or `signalRNegotiation` declaration: the same options, another answer. */
+function connectionInfoBinding<T extends 'signalRConnectionInfo' | 'signalRNegotiation'>(
+  type: T,
+  kind: 'connectionInfo' | 'negotiation',
+  options: SignalRConnectionInfoOptions,
+): FunctionInput & { type: T; hubName: string; connectionStringSetting: string } {
+  const spec = connectionInfoSpec(options);
+  const declaration = [options.hubName, options.userId, options.idToken, options.claimTypeList, spec.connectionStringSetting, options.tokenLifetimeSeconds];
+  const binding = {
+    ...stripUndefined(options),
+    type,
+    name: options.name ?? derivedName(type, declaration),
+    hubName: options.hubName,
+    connectionStringSetting: spec.connectionStringSetting,
+  };
+  inputSpecs.set(binding, { kind, ...spec });
+  return binding;
 }
 
 /**
@@ -156,30 +171,12 @@ function connectionInfoDeclaration(options: SignalRConnectionInfoOptions, spec: 
 export const signalRInput = {
   /** `{url, accessToken}` on the endpoint the router picks (the official `signalRConnectionInfo`). */
   connectionInfo(options: SignalRConnectionInfoOptions): SignalRConnectionInfoInput {
-    const spec = connectionInfoSpec(options);
-    const binding: SignalRConnectionInfoInput = {
-      ...stripUndefined(options),
-      type: 'signalRConnectionInfo',
-      name: options.name ?? derivedName('signalRConnectionInfo', connectionInfoDeclaration(options, spec)),
-      hubName: options.hubName,
-      connectionStringSetting: spec.connectionStringSetting,
-    };
-    inputSpecs.set(binding, { kind: 'connectionInfo', ...spec });
-    return binding;
+    return connectionInfoBinding('signalRConnectionInfo', 'connectionInfo', options);
   },
 
   /** `{endpoints: [{endpointType, name, endpoint, online, connectionInfo: {url, accessToken}}]}` for every endpoint. */
   negotiation(options: SignalRNegotiationOptions): SignalRNegotiationInput {
-    const spec = connectionInfoSpec(options);
-    const binding: SignalRNegotiationInput = {
-      ...stripUndefined(options),
-      type: 'signalRNegotiation',
-      name: options.name ?? derivedName('signalRNegotiation', connectionInfoDeclaration(options, spec)),
-      hubName: options.hubName,
-      connectionStringSetting: spec.connectionStringSetting,
-    };
-    inputSpecs.set(binding, { kind: 'negotiation', ...spec });
-    return binding;
+    return connectionInfoBinding('signalRNegotiation', 'negotiation', options);
   },
 
   /** `[{endpointType, name, endpoint, online}]`: the endpoints of the connection setting and their health. */

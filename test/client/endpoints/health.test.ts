@@ -30,6 +30,13 @@ class ScriptedCheck {
   }
 }
 
+/** The next periodic check, answering `healthy`, and its outcome settled. */
+async function nextCheck(clock: FakeClock, probe: ScriptedCheck, healthy: boolean): Promise<void> {
+  probe.healthy = healthy;
+  clock.advance(INTERVAL);
+  await settle();
+}
+
 function setup(): { clock: FakeClock; probe: ScriptedCheck; health: EndpointHealth; changes: Array<[boolean, number]> } {
   const clock = new FakeClock();
   const probe = new ScriptedCheck(clock);
@@ -52,17 +59,11 @@ describe('endpoint health', () => {
     expect(probe.calls).toEqual([start + INTERVAL]);
     expect(health.online).toBe(true);
 
-    probe.healthy = false;
-    clock.advance(INTERVAL);
-    await settle();
+    await nextCheck(clock, probe, false);
     expect(health.online).toBe(false);
-    clock.advance(INTERVAL);
-    await settle();
+    await nextCheck(clock, probe, false);
     expect(health.online).toBe(false);
-
-    probe.healthy = true;
-    clock.advance(INTERVAL);
-    await settle();
+    await nextCheck(clock, probe, true);
     expect(health.online).toBe(true);
     expect(probe.calls).toHaveLength(4);
     expect(changes).toEqual([[false, 2], [true, 4]]);
@@ -140,13 +141,9 @@ describe('endpoint health', () => {
     health.onChange(() => {
       throw new Error('bug in a watcher');
     });
-    probe.healthy = false;
-    clock.advance(INTERVAL);
-    await settle();
+    await nextCheck(clock, probe, false);
     expect(health.online).toBe(false);
-    probe.healthy = true;
-    clock.advance(INTERVAL);
-    await settle();
+    await nextCheck(clock, probe, true);
     expect(health.online).toBe(true);
     health.close();
   });
