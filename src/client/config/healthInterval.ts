@@ -7,7 +7,7 @@
  * check tells it that an instance is gone. The official client's automatic reconnect tries again after 0, 2, 10
  * and 30 s; with 5 s between checks (each bounded by HEALTH_CHECK_TIMEOUT_MS), a dead instance is offline within
  * about 7 s, so a client that lost it gets a live one on its third try at the latest. The cost is one HEAD
- * /api/health per endpoint every 5 s per app instance, which the service answers without authentication work.
+ * /api/health per endpoint every 5 s per app instance, which the service answers without looking at any hub.
  */
 import { ConfigError } from './connectionString';
 import type { Environment } from './settings';
