@@ -17,7 +17,8 @@ import { sendAll } from './send';
  * refuse to start. `withSignalR` therefore takes the same options as `app.http`, removes OUR binding objects
  * from `extraInputs` / `extraOutputs` (real bindings stay and go to the host), and around the handler:
  *
- * 1. resolves each connection-info input from the request and stores it with `context.extraInputs.set`;
+ * 1. resolves each input (connection info, endpoints, negotiation) from the request and stores it with
+ *    `context.extraInputs.set`;
  * 2. runs the handler;
  * 3. reads each output with `context.extraOutputs.get`, validates every item, then performs the items
  *    sequentially in array order (outputs in declaration order) — per-target order is kept.
