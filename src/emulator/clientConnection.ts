@@ -2,6 +2,7 @@ import type { Clock } from './clock';
 import { HubMember, HubState } from './hubState';
 import { NO_UPSTREAM_ERROR, type UpstreamConnection, type UpstreamDispatcher } from './upstream/upstreamDispatcher';
 import { InboundBuffer } from './inboundBuffer';
+import { atEndOfTurn, type EndOfTurn } from './turnBatch';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
@@ -39,7 +40,7 @@ type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
  * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
  * client timeout, outbound bound, and its membership in the hub state (from handshake to close).
  */
-export class ClientConnection implements HubMember, UpstreamConnection {
+export class ClientConnection implements HubMember, UpstreamConnection, EndOfTurn {
   private state: State = 'negotiated';
   private transport: ClientTransport | undefined;
   private encoding: WireEncoding | undefined;
@@ -51,6 +52,8 @@ export class ClientConnection implements HubMember, UpstreamConnection {
   private lastSentAt: number;
   private transportDone = false;
   private backpressureCheckPending = false;
+  /** Something was written since the last sweep: `lastSentAt` is then the sweep's time (no clock read per write). */
+  private wroteSinceSweep = false;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -163,6 +166,11 @@ export class ClientConnection implements HubMember, UpstreamConnection {
   /** Periodic keep-alive and timeout checks (one sweep for all connections). */
   tick(now: number): void {
     const limits = this.host.limits;
+    if (this.wroteSinceSweep) {
+      // Precise enough for pings: the sweep runs several times per keep-alive interval.
+      this.lastSentAt = now;
+      this.wroteSinceSweep = false;
+    }
     switch (this.state) {
       case 'negotiated':
         if (now - this.createdAt > limits.disconnectTimeoutMs) this.abort();
@@ -280,16 +288,18 @@ export class ClientConnection implements HubMember, UpstreamConnection {
     const encoding = this.encoding;
     if (!transport || !encoding) return;
     transport.write(bytes, encoding.binary);
-    this.lastSentAt = this.host.clock.now();
+    this.wroteSinceSweep = true;
     if (!this.backpressureCheckPending) {
       // Checked once per event-loop turn, after the transport has handed the turn's burst to the
       // socket (its flush was queued first): only bytes the client has not taken count.
       this.backpressureCheckPending = true;
-      process.nextTick(() => {
-        this.backpressureCheckPending = false;
-        this.checkBackpressure();
-      });
+      atEndOfTurn(this);
     }
+  }
+
+  endOfTurn(): void {
+    this.backpressureCheckPending = false;
+    this.checkBackpressure();
   }
 
   private checkBackpressure(): void {
