@@ -19,6 +19,7 @@ import { latencyScenario } from './scenarios/latency';
 import { negotiateScenario } from './scenarios/negotiate';
 import { restSendsScenario } from './scenarios/restSends';
 import { tokensScenario } from './scenarios/tokens';
+import { upstreamScenario } from './scenarios/upstream';
 
 export const SCENARIOS: Scenario[] = [
   negotiateScenario,
@@ -26,6 +27,7 @@ export const SCENARIOS: Scenario[] = [
   restSendsScenario,
   fanoutScenario,
   latencyScenario,
+  upstreamScenario,
   connectionsScenario,
   coldStartScenario,
   endpointsScenario,

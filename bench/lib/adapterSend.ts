@@ -1,11 +1,12 @@
 /**
- * The output adapter the way an app function uses it: a handler that sets `message` on a `signalR` output, wrapped
- * by `withSignalR` with `env` as its app settings. Returns one invocation, which rejects unless it answered 202.
+ * The output adapter the way an app function uses it: a handler that sets `message` (or, when a function, what it
+ * returns for that call) on a `signalR` output, wrapped by `withSignalR` with `env` as its app settings. Returns
+ * one invocation, which rejects unless it answered 202.
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { signalROutput, withSignalR, type SignalRMessage } from '../../src/bindings';
 
-export function adapterSender(env: Record<string, string>, hub: string, message: SignalRMessage): () => Promise<void> {
+export function adapterSender(env: Record<string, string>, hub: string, message: SignalRMessage | (() => SignalRMessage)): () => Promise<void> {
   const output = signalROutput.signalR({ hubName: hub, name: 'signalRMessages' });
   const send = withSignalR(
     {
@@ -13,7 +14,7 @@ export function adapterSender(env: Record<string, string>, hub: string, message:
       authLevel: 'anonymous',
       extraOutputs: [output],
       handler: async (_request, context) => {
-        context.extraOutputs.set(output, message);
+        context.extraOutputs.set(output, typeof message === 'function' ? message() : message);
         return { status: 202 };
       },
     },

@@ -19,11 +19,12 @@
  * `ws` clients in a worker thread of their own, connected to the instance directly.
  */
 import { resetSignalRServiceCache } from '../../src/client/service';
-import { median, percentile, ratioAtMost, type Group, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { median, ratioAtMost, type Group, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { adapterSender } from '../lib/adapterSend';
 import { startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, connectionStringFor, MESSAGE_TARGET, messageArguments } from '../lib/constants';
 import { epochNow, RemoteHarness } from '../lib/harnessWorker';
+import { percentile } from '../lib/openLoop';
 
 const HUB = 'endpointsbench';
 /** Network distance added by the delay proxy, each way. */

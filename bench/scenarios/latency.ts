@@ -12,10 +12,11 @@
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from '@microsoft/signalr';
-import { oursAtMost, percentile, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
+import { oursAtMost, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET } from '../lib/constants';
 import { httpPost } from '../lib/httpPost';
+import { percentile, runOpenLoop } from '../lib/openLoop';
 
 const HUB = 'latency';
 
@@ -51,34 +52,19 @@ async function drive(
 ): Promise<{ sentAt: Map<number, number>; failures: string[] }> {
   const sentAt = new Map<number, number>();
   const failures: string[] = [];
-  const calls: Array<Promise<void>> = [];
-  const started = performance.now();
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(count, Math.floor(((performance.now() - started) * ratePerSecond) / 1000) + 1);
-      while (next < due) {
-        const sequence = firstSequence + next++;
-        const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ text: 'latency probe', sequence }] });
-        sentAt.set(sequence, performance.now());
-        calls.push(
-          httpPost(agent, endpoint.sendUrl, { 'Content-Type': 'application/json' }, body).then(
-            (reply) => {
-              if (reply.status !== 202) failures.push(`status ${reply.status}: ${reply.body.slice(0, 200)}`);
-            },
-            (error: unknown) => {
-              failures.push(String(error));
-            },
-          ),
-        );
-      }
-      if (next >= count) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 1);
+  await runOpenLoop(ratePerSecond, count, (index) => {
+    const sequence = firstSequence + index;
+    const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ text: 'latency probe', sequence }] });
+    sentAt.set(sequence, performance.now());
+    return httpPost(agent, endpoint.sendUrl, { 'Content-Type': 'application/json' }, body).then(
+      (reply) => {
+        if (reply.status !== 202) failures.push(`status ${reply.status}: ${reply.body.slice(0, 200)}`);
+      },
+      (error: unknown) => {
+        failures.push(String(error));
+      },
+    );
   });
-  await Promise.all(calls);
   return { sentAt, failures };
 }
 

@@ -3,7 +3,7 @@
  * and the local Functions host serving the compiled app in dist/.
  */
 import path from 'node:path';
-import { startEmulator } from '../../src/emulator';
+import { startEmulator, type UpstreamTemplate } from '../../src/emulator';
 import { startLocalHost } from '../../src/localhost/host';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -15,10 +15,12 @@ interface Running {
 }
 
 export async function startOurEmulator(config: Record<string, unknown>): Promise<Running> {
+  const templates = Array.isArray(config.upstreamTemplates) ? (config.upstreamTemplates as UpstreamTemplate[]) : undefined;
   const emulator = await startEmulator({
     host: '127.0.0.1',
     port: 0,
     accessKey: typeof config.accessKey === 'string' ? config.accessKey : undefined,
+    ...(templates === undefined ? {} : { upstream: { templates } }),
   });
   return {
     info: { url: emulator.url, port: emulator.port, connectionString: emulator.connectionString },
@@ -35,6 +37,8 @@ export async function startOurEmulator(config: Record<string, unknown>): Promise
 export async function startOurLocalHost(config: Record<string, unknown>): Promise<Running> {
   const host = await startLocalHost({
     projectRoot: PROJECT_ROOT,
+    // `entry` serves another app than the project's (bench/apps), compiled next to the benchmark.
+    ...(typeof config.entry === 'string' ? { entry: config.entry } : {}),
     port: 0,
     host: '127.0.0.1',
     ...(config.logs === true ? {} : { logWriter: () => undefined }),

@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
 import { startPlainHubServer } from './plainHub';
+import { startPlainUpstreamServer } from './plainUpstream';
 import { startDelayProxy } from './delayProxy';
 import { startOurEmulator, startOurLocalHost } from './ours';
 
@@ -26,6 +27,10 @@ const kinds: Record<string, Starter> = {
   'plain-hub': async () => {
     const server = await startPlainHubServer();
     return { info: { url: server.url }, connections: server.connectionCount, close: server.close };
+  },
+  'plain-upstream': async () => {
+    const server = await startPlainUpstreamServer();
+    return { info: { url: server.url }, close: server.close };
   },
   'delay-proxy': async (config) => {
     const upstreams = Array.isArray(config.upstreams) ? config.upstreams.map(String) : [];

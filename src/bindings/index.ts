@@ -28,3 +28,10 @@ export { claimsFromIdToken } from './idToken';
 
 export { handleDaprRequest, parseDaprRequest, DAPR_OPERATIONS } from './dapr';
 export type { DaprBindingRequest, DaprResult, DaprContext, DaprOperation } from './dapr';
+
+export { signalRTrigger } from './signalRTrigger';
+export type { SignalRTriggerOptions, SignalRTriggerDeclaration, SignalRInvocationContext, SignalRTriggerHandler } from './signalRTrigger';
+export { signalRApp, SignalRTriggerRegistry, defaultSignalRTriggerRegistry } from './triggerRegistry';
+export type { SignalRFunctionOptions } from './triggerRegistry';
+export { signalRUpstreamHandler } from './upstreamEndpoint';
+export type { SignalRUpstreamOptions } from './upstreamEndpoint';

@@ -67,7 +67,10 @@ export interface SignalRAdapterOptions {
   router?: Partial<EndpointRouter>;
 }
 
-interface SplitBindings {
+/** The extra bindings of any function's options. */
+export type ExtraBindings = Pick<HttpFunctionOptions, 'extraInputs' | 'extraOutputs'>;
+
+export interface SplitBindings {
   inputs: Array<{ binding: FunctionInput; spec: InputSpec }>;
   outputs: Array<{ binding: FunctionOutput; spec: OutputSpec }>;
   hostInputs: FunctionInput[];
@@ -75,7 +78,7 @@ interface SplitBindings {
 }
 
 /** Extra bindings are looked up by name in the invocation context, so two with one name would share a slot. */
-function assertDistinctNames(options: HttpFunctionOptions): void {
+function assertDistinctNames(options: ExtraBindings): void {
   const seen = new Set<string>();
   for (const binding of [...(options.extraInputs ?? []), ...(options.extraOutputs ?? [])]) {
     if (seen.has(binding.name)) {
@@ -85,7 +88,8 @@ function assertDistinctNames(options: HttpFunctionOptions): void {
   }
 }
 
-function splitBindings(options: HttpFunctionOptions): SplitBindings {
+/** Separates this adapter's bindings (run in process) from real host bindings, which go to the host. */
+export function splitBindings(options: ExtraBindings): SplitBindings {
   assertDistinctNames(options);
   const split: SplitBindings = { inputs: [], outputs: [], hostInputs: [], hostOutputs: [] };
   for (const binding of options.extraInputs ?? []) {

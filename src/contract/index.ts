@@ -11,4 +11,5 @@ export * from './json';
 export * from './messages';
 export * from './serviceErrors';
 export * from './restOperations';
+export * from './upstream';
 export * from './clock';

@@ -52,3 +52,15 @@ export function readRestMessage(body: unknown): RestMessage {
   if (args !== undefined && args !== null && !Array.isArray(args)) throw new ServiceRuleError('arguments', 'must be an array when given');
   return { target, arguments: Array.isArray(args) ? args : [] };
 }
+
+/**
+ * A binary REST send (the .NET Management SDK from 1.21 on, when hub protocols are configured): the body is a
+ * MessagePack map from hub protocol name (`json`, `messagepack`) to the message framed in that protocol, and
+ * clients receive the frame of their own protocol. Sent with either media type.
+ */
+export const REST_BINARY_CONTENT_TYPES: readonly string[] = ['application/x-msgpack', 'application/octet-stream'];
+
+export function isBinaryRestBody(contentType: string | undefined): boolean {
+  const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return REST_BINARY_CONTENT_TYPES.includes(media);
+}

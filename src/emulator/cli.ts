@@ -3,114 +3,91 @@
  * `signalr-emulator` / `npm run emulator`: runs the local Azure SignalR Service emulator until
  * Ctrl+C (SIGINT) or SIGTERM, then stops cleanly with exit code 0.
  */
-import { parseArgs as parseCommandLine } from 'node:util';
-import { DEFAULT_ACCESS_KEY, DEFAULT_HOST, DEFAULT_PORT, RunningEmulator, startEmulator } from './index';
+import { ACCESS_KEY_ENV, parseCommand, USAGE, UsageError, type CliOptions } from './cliArguments';
+import { DEFAULT_ACCESS_KEY, describeTemplates, readSettingsFile, RunningEmulator, startEmulator, UpstreamSettingsError, writeStarterSettings } from './index';
 
-/** A custom key comes from the environment, never from argv (argv is visible to every local user). */
-export const ACCESS_KEY_ENV = 'SIGNALR_EMULATOR_ACCESS_KEY';
-
-const USAGE = `Usage: signalr-emulator [--port <0-65535>] [--host <address>] [--verbose]
-
-Runs a local Azure SignalR Service emulator (REST API under /api, clients under /client).
-
-Options:
-  --port <n>     port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
-  --host <addr>  address to bind (default ${DEFAULT_HOST})
-  --verbose      log connections and refusals
-  --help         show this help
-
-Environment:
-  ${ACCESS_KEY_ENV}  AccessKey to require instead of the well-known emulator key
-`;
-
-export interface CliOptions {
-  port: number;
-  host: string;
-  verbose: boolean;
-  help: boolean;
-}
-
-export class UsageError extends Error {}
-
-const CLI_OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Reads the command line with node:util's parseArgs; every mistake is a UsageError naming the argument. */
-export function parseArgs(argv: readonly string[]): CliOptions {
-  const { values } = readCommandLine(argv);
-  const options: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, verbose: values.verbose === true, help: values.help === true };
-  if (values.port !== undefined) {
-    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got '${values.port}'`);
-    options.port = Number(values.port);
-  }
-  if (values.host !== undefined) {
-    if (values.host === '' || /\s|\//.test(values.host)) throw new UsageError(`--host must be a host name or IP address, got '${values.host}'`);
-    options.host = values.host;
-  }
-  return options;
-}
-
-function readCommandLine(argv: readonly string[]) {
-  try {
-    return parseCommandLine({ args: [...argv], options: CLI_OPTIONS, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new UsageError(describeParseError(error));
-  }
-}
-
-/** parseArgs' errors in this CLI's words: which argument, and what is wrong with it. */
-function describeParseError(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const option = /--[\w-]+/.exec(message)?.[0] ?? /'([^']*)'/.exec(message)?.[1];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown argument '${option ?? message}'`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing/.test(message)) return `${option ?? 'an option'} needs a value`;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${/'([^']*)'/.exec(message)?.[0] ?? ''}`.trim();
-  return message;
-}
+export { ACCESS_KEY_ENV, parseArgs, UsageError } from './cliArguments';
 
 export function describeStart(emulator: RunningEmulator, customKey: boolean): string {
-  const connectionString = customKey
-    ? emulator.connectionString.replace(/AccessKey=[^;]*/, `AccessKey=<value of ${ACCESS_KEY_ENV}>`)
-    : emulator.connectionString;
+  const shown = (connectionString: string): string =>
+    customKey ? connectionString.replace(/AccessKey=[^;]*/, `AccessKey=<value of ${ACCESS_KEY_ENV}>`) : connectionString;
   return [
     `Azure SignalR Service emulator listening on ${emulator.url}`,
     `  clients: ${emulator.url}/client/?hub=<hub>   REST API: ${emulator.url}/api`,
     '',
     'Connection string (app setting AzureSignalRConnectionString):',
-    `  ${connectionString}`,
+    `  ${shown(emulator.connectionString)}`,
+    "The same with the port inside Endpoint, for Dapr's bindings.azure.signalr (it ignores Port=):",
+    `  ${shown(emulator.connectionStringPortInEndpoint)}`,
+    '',
+    `Upstream: ${emulator.describeUpstream() ?? 'none (client invocations are not forwarded; see --upstream and upstream init)'}`,
     '',
     'Press Ctrl+C to stop.',
   ].join('\n');
 }
 
 async function main(): Promise<void> {
-  let options: CliOptions;
+  let command: ReturnType<typeof parseCommand>;
   try {
-    options = parseArgs(process.argv.slice(2));
+    command = parseCommand(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`signalr-emulator: ${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return;
+    case 'upstreamInit':
+      runUpstreamCommand(() => `Wrote the starter upstream settings to ${writeStarterSettings(command.folder, command.force)}.`);
+      return;
+    case 'upstreamList':
+      runUpstreamCommand(() =>
+        command.config === undefined ? 'No upstream settings file here; create one with \'signalr-emulator upstream init\'.' : `${command.config}: ${describeTemplates(readSettingsFile(command.config))}`,
+      );
+      return;
+    case 'start':
+      await run(command.options);
   }
+}
+
+/** Prints what an `upstream` command did; a settings problem is one line on stderr and exit code 1. */
+function runUpstreamCommand(action: () => string): void {
+  try {
+    process.stdout.write(`${action()}\n`);
+  } catch (error) {
+    if (!(error instanceof UpstreamSettingsError)) throw error;
+    process.stderr.write(`signalr-emulator: ${error.message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function run(options: CliOptions): Promise<void> {
   const envKey = process.env[ACCESS_KEY_ENV];
   const customKey = envKey !== undefined && envKey !== '';
+  const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const upstreamWanted = options.config !== undefined || options.upstreamUrls !== undefined;
   let emulator: RunningEmulator;
   try {
     emulator = await startEmulator({
       port: options.port,
       host: options.host,
       accessKey: customKey ? envKey : DEFAULT_ACCESS_KEY,
-      log: options.verbose ? (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`) : undefined,
+      log: options.verbose ? log : undefined,
+      ...(upstreamWanted
+        ? {
+            upstream: {
+              ...(options.config === undefined ? {} : { settingsFile: options.config }),
+              ...(options.upstreamUrls === undefined ? {} : { urlTemplates: options.upstreamUrls }),
+              ...(options.upstreamTimeoutMs === undefined ? {} : { timeoutMs: options.upstreamTimeoutMs }),
+              verbose: options.verbose,
+              // Upstream failures are always shown: they are what a developer needs to act on.
+              log: (line: string) => void process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+            },
+          }
+        : {}),
     });
   } catch (error) {
     process.stderr.write(`signalr-emulator: ${error instanceof Error ? error.message : String(error)}\n`);

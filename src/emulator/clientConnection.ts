@@ -1,6 +1,8 @@
 import type { Clock } from './clock';
 import { HubMember, HubState } from './hubState';
+import { NO_UPSTREAM_ERROR, type UpstreamConnection, type UpstreamDispatcher } from './upstream/upstreamDispatcher';
 import { InboundBuffer } from './inboundBuffer';
+import { atEndOfTurn, type EndOfTurn } from './turnBatch';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
@@ -27,27 +29,31 @@ export interface ConnectionHost {
   log(line: string): void;
   /** The connection is gone for good: forget its token. */
   finished(connection: ClientConnection): void;
+  /** Where client events go in serverless mode with upstream; undefined when none is configured. */
+  readonly upstream?: UpstreamDispatcher;
 }
 
 type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
-export const NO_UPSTREAM_ERROR = 'Invocation failed, no upstream is configured for this hub on the emulator.';
 
 /**
  * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
  * client timeout, outbound bound, and its membership in the hub state (from handshake to close).
  */
-export class ClientConnection implements HubMember {
+export class ClientConnection implements HubMember, UpstreamConnection, EndOfTurn {
   private state: State = 'negotiated';
   private transport: ClientTransport | undefined;
   private encoding: WireEncoding | undefined;
-  private protocol: HubProtocol | undefined;
+  private hubProtocol: HubProtocol | undefined;
+  private connectQuery: URLSearchParams | undefined;
   private readonly inbound = new InboundBuffer();
   private readonly createdAt: number;
   private lastReceivedAt: number;
   private lastSentAt: number;
   private transportDone = false;
   private backpressureCheckPending = false;
+  /** Something was written since the last sweep: `lastSentAt` is then the sweep's time (no clock read per write). */
+  private wroteSinceSweep = false;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -68,7 +74,16 @@ export class ClientConnection implements HubMember {
   }
 
   get protocolName(): string | undefined {
-    return this.protocol?.name;
+    return this.hubProtocol?.name;
+  }
+
+  get protocol(): HubProtocol | undefined {
+    return this.hubProtocol;
+  }
+
+  /** The query of the request that opened the transport (forwarded to the upstream without its tokens). */
+  get clientQuery(): URLSearchParams | undefined {
+    return this.connectQuery;
   }
 
   get isClosed(): boolean {
@@ -76,9 +91,10 @@ export class ClientConnection implements HubMember {
   }
 
   /** Binds the transport that just opened; false when one is already bound. */
-  attach(transport: ClientTransport, now: number): boolean {
+  attach(transport: ClientTransport, now: number, query?: URLSearchParams): boolean {
     if (this.state !== 'negotiated') return false;
     this.transport = transport;
+    this.connectQuery = query;
     this.state = 'handshaking';
     this.lastReceivedAt = now;
     this.lastSentAt = now;
@@ -89,7 +105,7 @@ export class ClientConnection implements HubMember {
   receive(data: Buffer, now: number): void {
     if (this.state !== 'handshaking' && this.state !== 'connected') return;
     this.lastReceivedAt = now;
-    const framing = this.state === 'handshaking' || this.protocol?.name === 'json' ? 'recordSeparated' : 'lengthPrefixed';
+    const framing = this.state === 'handshaking' || this.hubProtocol?.name === 'json' ? 'recordSeparated' : 'lengthPrefixed';
     let buffer = this.inbound.append(data, framing);
     if (buffer === undefined) {
       if (this.inbound.size > this.host.limits.maxMessageBytes) this.tooLarge();
@@ -127,14 +143,14 @@ export class ClientConnection implements HubMember {
       };
       this.transport?.write(this.encoding.encode(close), this.encoding.binary);
     }
-    this.leave();
+    this.leave(reason);
     if (this.transport) this.transport.end();
     else this.transportFinished();
   }
 
   /** Ends now without a goodbye (the transport is already broken or the client is gone). */
-  abort(): void {
-    if (this.state !== 'closed') this.leave();
+  abort(error?: string): void {
+    if (this.state !== 'closed') this.leave(error);
     if (this.transport) this.transport.abort();
     else this.transportFinished();
   }
@@ -150,6 +166,11 @@ export class ClientConnection implements HubMember {
   /** Periodic keep-alive and timeout checks (one sweep for all connections). */
   tick(now: number): void {
     const limits = this.host.limits;
+    if (this.wroteSinceSweep) {
+      // Precise enough for pings: the sweep runs several times per keep-alive interval.
+      this.lastSentAt = now;
+      this.wroteSinceSweep = false;
+    }
     switch (this.state) {
       case 'negotiated':
         if (now - this.createdAt > limits.disconnectTimeoutMs) this.abort();
@@ -162,7 +183,7 @@ export class ClientConnection implements HubMember {
         return;
       case 'connected':
         if (this.transport?.tick && !this.transport.tick(now)) {
-          this.abort();
+          this.abort('The client stopped polling.');
           return;
         }
         if (!this.transport?.inherentKeepAlive && now - this.lastReceivedAt > limits.clientTimeoutMs) {
@@ -194,12 +215,13 @@ export class ClientConnection implements HubMember {
       this.failHandshake(result.error);
       return undefined;
     }
-    this.protocol = result.protocol;
+    this.hubProtocol = result.protocol;
     this.encoding = wireEncoding(result.protocol, transport.name === 'ServerSentEvents');
     this.state = 'connected';
     this.write(this.encoding.wrap(writeHandshakeResponse()));
     this.lastReceivedAt = now;
     this.host.hubState.addConnection(this.hub, this);
+    this.host.upstream?.connected(this);
     return result.rest;
   }
 
@@ -217,7 +239,7 @@ export class ClientConnection implements HubMember {
   }
 
   private readMessages(buffer: Buffer): void {
-    const protocol = this.protocol;
+    const protocol = this.hubProtocol;
     if (!protocol) return;
     let parsed: ReturnType<typeof protocol.parse>;
     try {
@@ -240,11 +262,15 @@ export class ClientConnection implements HubMember {
     switch (message.type) {
       case MessageType.Close:
         // The client says goodbye: end quietly, no Close back.
-        this.leave();
+        this.leave(message.error);
         this.transport?.end();
         return;
       case MessageType.Invocation:
       case MessageType.StreamInvocation:
+        if (this.host.upstream !== undefined) {
+          this.host.upstream.invocation(this, message);
+          return;
+        }
         // Serverless without upstream: the service does not forward client invocations. A caller
         // waiting for a result gets an error instead of waiting forever.
         if (message.invocationId !== undefined && this.encoding) {
@@ -262,16 +288,18 @@ export class ClientConnection implements HubMember {
     const encoding = this.encoding;
     if (!transport || !encoding) return;
     transport.write(bytes, encoding.binary);
-    this.lastSentAt = this.host.clock.now();
+    this.wroteSinceSweep = true;
     if (!this.backpressureCheckPending) {
       // Checked once per event-loop turn, after the transport has handed the turn's burst to the
       // socket (its flush was queued first): only bytes the client has not taken count.
       this.backpressureCheckPending = true;
-      process.nextTick(() => {
-        this.backpressureCheckPending = false;
-        this.checkBackpressure();
-      });
+      atEndOfTurn(this);
     }
+  }
+
+  endOfTurn(): void {
+    this.backpressureCheckPending = false;
+    this.checkBackpressure();
   }
 
   private checkBackpressure(): void {
@@ -284,10 +312,18 @@ export class ClientConnection implements HubMember {
     }
   }
 
-  /** Leaves the hub state; idempotent. */
-  private leave(): void {
+  /** Writes a message already framed in this connection's protocol (an upstream's Completion), if still connected. */
+  sendFrame(frame: Buffer): void {
+    if (this.state !== 'connected' || !this.encoding) return;
+    this.write(this.encoding.wrap(frame));
+  }
+
+  /** Leaves the hub state, then tells the upstream the connection ended (with its error, if it had one); idempotent. */
+  private leave(error?: string): void {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    if (wasConnected) this.host.hubState.removeConnection(this.hub, this.connectionId);
+    if (!wasConnected) return;
+    this.host.hubState.removeConnection(this.hub, this.connectionId);
+    this.host.upstream?.disconnected(this, error);
   }
 }

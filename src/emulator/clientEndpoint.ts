@@ -10,6 +10,7 @@ import { HubState } from './hubState';
 import { refuseUpgrade, replyJson, replyText } from './httpReplies';
 import { acceptsEventStream, longPoll, receiveSend, startServerSentEvents, type HttpTransportOptions } from './httpTransportRequests';
 import type { ConnectionDescription, Session } from './session';
+import type { UpstreamDispatcher } from './upstream/upstreamDispatcher';
 import { LongPollingTransport } from './transports/longPollingTransport';
 import { WebSocketTransport } from './transports/webSocketTransport';
 
@@ -20,6 +21,8 @@ export interface ClientEndpointOptions {
   /** How long a long poll waits for data before answering empty (the service: about 90 s). */
   longPollTimeoutMs: number;
   clock: Clock;
+  /** Where client events go in serverless mode with upstream. */
+  upstream?: UpstreamDispatcher;
   log(line: string): void;
 }
 
@@ -55,6 +58,7 @@ export class ClientEndpoint {
       hubState: options.hubState,
       limits: options.limits,
       clock: options.clock,
+      ...(options.upstream === undefined ? {} : { upstream: options.upstream }),
       log: options.log,
       finished: (connection) => {
         const session = this.sessions.get(connection.connectionToken);
@@ -136,7 +140,7 @@ export class ClientEndpoint {
         onFinished: () => chosen.connection.transportFinished(),
       });
       chosen.transport = transport;
-      chosen.connection.attach(transport, this.clock.now());
+      chosen.connection.attach(transport, this.clock.now(), url.searchParams);
     });
   }
 
@@ -225,7 +229,7 @@ export class ClientEndpoint {
     switch (req.method) {
       case 'GET':
         if (acceptsEventStream(req)) startServerSentEvents(req, res, session, this.clock);
-        else longPoll(res, session, this.httpOptions);
+        else longPoll(res, session, this.httpOptions, url.searchParams);
         return;
       case 'POST':
         receiveSend(req, res, session, this.httpOptions);

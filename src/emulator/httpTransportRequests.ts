@@ -19,6 +19,10 @@ export interface HttpTransportOptions {
   clock: Clock;
 }
 
+function queryOf(req: IncomingMessage): URLSearchParams {
+  return new URL(req.url ?? '/', 'http://emulator.invalid').searchParams;
+}
+
 export function acceptsEventStream(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
   return typeof accept === 'string' && accept.toLowerCase().includes('text/event-stream');
@@ -36,10 +40,10 @@ export function startServerSentEvents(req: IncomingMessage, res: ServerResponse,
   }
   const transport = new ServerSentEventsTransport(req, res, { onFinished: () => session.connection.transportFinished() });
   session.transport = transport;
-  session.connection.attach(transport, clock.now());
+  session.connection.attach(transport, clock.now(), queryOf(req));
 }
 
-export function longPoll(res: ServerResponse, session: Session, options: HttpTransportOptions): void {
+export function longPoll(res: ServerResponse, session: Session, options: HttpTransportOptions, query: URLSearchParams): void {
   const now = options.clock.now();
   if (!session.transport) {
     if (session.connection.isClosed) {
@@ -48,7 +52,7 @@ export function longPoll(res: ServerResponse, session: Session, options: HttpTra
     }
     const transport = new LongPollingTransport(options.longPollTimeoutMs, options.limits.disconnectTimeoutMs, () => session.connection.transportFinished(), options.clock);
     session.transport = transport;
-    session.connection.attach(transport, now);
+    session.connection.attach(transport, now, query);
     transport.handlePoll(res, true, now);
     return;
   }

@@ -281,7 +281,7 @@ export class HubState implements ServiceCore {
 }
 
 function toOutbound(message: HubMessage): OutboundMessage {
-  return new OutboundMessage({ type: MessageType.Invocation, target: message.target, arguments: message.arguments });
+  return new OutboundMessage({ type: MessageType.Invocation, target: message.target, arguments: message.arguments }, message.frames);
 }
 
 function toSet(ids: readonly string[] | undefined): Set<string> | undefined {

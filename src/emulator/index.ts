@@ -2,6 +2,7 @@ import http from 'node:http';
 import { MAX_CLIENT_MESSAGE_BYTES, negotiateErrorBody } from '../contract';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from './clock';
+import { createUpstream, type UpstreamOptions } from './upstream';
 import { ClientEndpoint } from './clientEndpoint';
 import type { ConnectionDescription } from './session';
 import { ConnectionLimits } from './clientConnection';
@@ -36,6 +37,8 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** Time for expiries and timeouts; default the system clock (tests inject a fake one). */
   clock?: Clock;
+  /** Serverless upstream: where client events go (settings file, URL templates, timeout). None: not forwarded. */
+  upstream?: UpstreamOptions;
 }
 
 export interface RunningEmulator {
@@ -43,8 +46,13 @@ export interface RunningEmulator {
   port: number;
   /** http://host:port */
   url: string;
-  /** What an app puts into AzureSignalRConnectionString to use this emulator. */
+  /** What an app puts into AzureSignalRConnectionString to use this emulator (`Endpoint=...;Port=...;`). */
   connectionString: string;
+  /**
+   * The same with the port inside `Endpoint` (`Endpoint=http://host:port;...`): the form Dapr's
+   * bindings.azure.signalr needs, as it ignores `Port=`. The SDKs and this project accept both.
+   */
+  connectionStringPortInEndpoint: string;
   core: ServiceCore & {
     connectionCount(hub?: string): number;
     stats(): HubStateStats;
@@ -53,6 +61,8 @@ export interface RunningEmulator {
   sessionCount(): number;
   /** Hub, user, transport and protocol of a connection the endpoint knows (linear scan: diagnostics only). */
   describeConnection(connectionId: string): ConnectionDescription | undefined;
+  /** The upstream templates in use, in one line; undefined when no upstream is configured. */
+  describeUpstream(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -65,8 +75,10 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   return value;
 }
 
-export function buildConnectionString(host: string, port: number, accessKey: string): string {
-  return `Endpoint=http://${host};Port=${port};AccessKey=${accessKey};Version=1.0;`;
+/** The emulator's connection string, with `Port=` (as the official emulator prints it) or the port inside `Endpoint`. */
+export function buildConnectionString(host: string, port: number, accessKey: string, portInEndpoint = false): string {
+  const endpoint = portInEndpoint ? `Endpoint=http://${host}:${port}` : `Endpoint=http://${host};Port=${port}`;
+  return `${endpoint};AccessKey=${accessKey};Version=1.0;`;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -90,7 +102,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const clock = options.clock ?? systemClock;
   const hubState = new HubState(clock);
+  const upstream = options.upstream === undefined ? undefined : createUpstream(options.upstream, [accessKey]);
   const endpoint = new ClientEndpoint({
+    ...(upstream === undefined ? {} : { upstream: upstream.dispatcher }),
     hubState,
     accessKey,
     limits,
@@ -177,6 +191,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       endpoint.dispose();
       for (const socket of sockets) socket.destroy();
       await serverClosed;
+      // The clients' `disconnected` calls are under way: give them the same grace, then stop.
+      await upstream?.close(SHUTDOWN_GRACE_MS);
       hubState.dispose();
     })();
     return closing;
@@ -187,9 +203,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     url: `http://${urlHost}:${port}`,
     connectionString: buildConnectionString(urlHost, port, accessKey),
+    connectionStringPortInEndpoint: buildConnectionString(urlHost, port, accessKey, true),
     core: hubState,
     sessionCount: () => endpoint.sessionCount(),
     describeConnection: (connectionId) => endpoint.describe(connectionId),
+    describeUpstream: () => upstream?.describe(),
     close,
   };
 }
@@ -197,3 +215,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 export type { ServiceCore, HubMessage } from './serviceCore';
 export { HubState } from './hubState';
 export type { ConnectionDescription } from './session';
+export type { UpstreamOptions, UpstreamTemplate } from './upstream';
+export { DEFAULT_UPSTREAM_TIMEOUT_MS } from './upstream';
+export { DEFAULT_UPSTREAM_URL, SETTINGS_FILE_NAME, UpstreamSettingsError, writeStarterSettings, readSettingsFile, describeTemplates } from './upstream';

@@ -8,6 +8,8 @@ import { HubProtocolMessage } from '../protocol/messages';
  */
 export interface WireEncoding {
   readonly key: string;
+  /** The hub protocol under the transport's wrapping. */
+  readonly protocolName: HubProtocol['name'];
   readonly binary: boolean;
   /** Wraps an already framed protocol payload (handshake response, protocol frame) for the transport. */
   wrap(frame: Buffer): Buffer;
@@ -29,6 +31,7 @@ export function wireEncoding(protocol: HubProtocol, serverSentEvents: boolean): 
     const wrap = serverSentEvents ? formatServerSentEvent : (frame: Buffer): Buffer => frame;
     encoding = {
       key,
+      protocolName: protocol.name,
       binary: protocol.transferFormat === 'Binary' && !serverSentEvents,
       wrap,
       encode: (message) => wrap(protocol.write(message)),
@@ -40,19 +43,30 @@ export function wireEncoding(protocol: HubProtocol, serverSentEvents: boolean): 
 
 /**
  * One message on its way to many connections. It is serialized lazily, at most once per wire
- * encoding, so a broadcast to N connections costs one JSON and one MessagePack serialization.
+ * encoding, so a broadcast to N connections costs one JSON and one MessagePack serialization. Frames the
+ * sender already made for a protocol are used as they are.
  */
 export class OutboundMessage {
   private readonly encoded = new Map<string, Buffer>();
+  /** The last encoding asked for and its bytes: a fan-out asks for one encoding over and over. */
+  private lastEncoding: WireEncoding | undefined;
+  private lastBytes: Buffer | undefined;
 
-  constructor(readonly message: HubProtocolMessage) {}
+  constructor(
+    readonly message: HubProtocolMessage,
+    private readonly frames?: Readonly<Partial<Record<HubProtocol['name'], Buffer>>>,
+  ) {}
 
   bytesFor(encoding: WireEncoding): Buffer {
+    if (encoding === this.lastEncoding && this.lastBytes !== undefined) return this.lastBytes;
     let bytes = this.encoded.get(encoding.key);
     if (!bytes) {
-      bytes = encoding.encode(this.message);
+      const frame = this.frames?.[encoding.protocolName];
+      bytes = frame === undefined ? encoding.encode(this.message) : encoding.wrap(frame);
       this.encoded.set(encoding.key, bytes);
     }
+    this.lastEncoding = encoding;
+    this.lastBytes = bytes;
     return bytes;
   }
 }

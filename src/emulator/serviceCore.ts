@@ -7,6 +7,11 @@
 export interface HubMessage {
   target: string;
   arguments: unknown[];
+  /**
+   * The message already framed per hub protocol, when the sender sent it so (a binary REST send): clients of that
+   * protocol get exactly these bytes.
+   */
+  frames?: Readonly<Partial<Record<'json' | 'messagepack', Buffer>>>;
 }
 
 export interface ServiceCore {

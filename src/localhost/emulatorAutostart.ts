@@ -51,7 +51,12 @@ export async function planEmulator(env: NodeJS.ProcessEnv = process.env): Promis
  * Starts the emulator through its public entry (src/emulator/index.ts). The import is typed, and lazy: an app
  * that talks to Azure never loads the emulator's modules, which keeps `npm start` against Azure fast to start.
  */
-export async function startEmulatorFor(plan: { port: number; accessKey: string }): Promise<RunningEmulator> {
+export async function startEmulatorFor(plan: { port: number; accessKey: string }, upstreamUrl?: string): Promise<RunningEmulator> {
   const { startEmulator } = await import('../emulator');
-  return startEmulator({ host: '127.0.0.1', port: plan.port, accessKey: plan.accessKey });
+  return startEmulator({
+    host: '127.0.0.1',
+    port: plan.port,
+    accessKey: plan.accessKey,
+    ...(upstreamUrl === undefined ? {} : { upstream: { urlTemplates: [upstreamUrl] } }),
+  });
 }

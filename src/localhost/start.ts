@@ -21,7 +21,7 @@ import * as path from 'path';
 import { parseArgs as parseCommandLine } from 'util';
 import { findCoreTools } from './coreTools';
 import { planEmulator, startEmulatorFor, type EmulatorPlan } from './emulatorAutostart';
-import { MAX_LOCAL_ENDPOINTS, startEmulatorEndpoints } from './emulatorEndpoints';
+import { MAX_LOCAL_ENDPOINTS, planEmulatorEndpoints, startEmulatorEndpoints, type LocalEndpointsPlan } from './emulatorEndpoints';
 import { defaultLocalHost, defaultLocalHttpPort, PortInUseError, startLocalHost, type LocalHost } from './host';
 import { readHostJson } from './hostJson';
 import { canBind } from './ports';
@@ -133,34 +133,37 @@ export async function start(options: StartOptions, print: (line: string) => void
   };
 
   try {
-    if (options.endpoints !== undefined) {
-      const local = await startEmulatorEndpoints(options.endpoints);
-      stops.push(() => local.close());
-      print(`SignalR emulators started as ${local.endpoints.length} endpoint${local.endpoints.length === 1 ? '' : 's'} (AzureSignalRConnectionString left empty):`);
-      for (const endpoint of local.endpoints) print(`  ${endpoint.setting}: ${endpoint.describe}`);
+    // --endpoints: the settings of n emulators, set now (Core Tools read the environment when they start); the
+    // emulators themselves start once the functions run, like the single one, so they know the upstream URL.
+    const localEndpoints = options.endpoints === undefined ? undefined : await planEmulatorEndpoints(options.endpoints);
+    if (localEndpoints !== undefined) {
+      print(`SignalR emulators as ${localEndpoints.endpoints.length} endpoint${localEndpoints.endpoints.length === 1 ? '' : 's'} (AzureSignalRConnectionString left empty):`);
+      for (const endpoint of localEndpoints.endpoints) print(`  ${endpoint.setting}: ${endpoint.describe}`);
     }
     const plan: EmulatorPlan =
-      options.endpoints !== undefined ? { kind: 'none', reason: 'the endpoints above are used' }
+      localEndpoints !== undefined ? { kind: 'none', reason: 'the endpoints above are used' }
       : options.emulator ? await planEmulator()
       : { kind: 'none', reason: 'disabled by --no-emulator' };
-    if (plan.kind === 'start') {
-      const emulator = await startEmulatorFor(plan);
-      stops.push(() => emulator.close());
-      print(`SignalR emulator started at ${emulator.url}`);
-    } else if (plan.kind === 'reuse') {
-      print(`Using the SignalR emulator already running on port ${plan.port}.`);
+    if (plan.kind !== 'none') {
+      // describe() puts the port inside Endpoint, the one form every client takes (Dapr ignores Port=).
+      print(`AzureSignalRConnectionString: ${plan.describe}`);
+      print("  (port inside Endpoint: use this form, with your AccessKey, for Dapr's bindings.azure.signalr)");
+    } else if (process.env.AzureSignalRConnectionString) {
+      print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
     }
-    if (plan.kind !== 'none') print(`AzureSignalRConnectionString: ${plan.describe}`);
-    else if (process.env.AzureSignalRConnectionString) print(`AzureSignalRConnectionString: ${redactSecrets(process.env.AzureSignalRConnectionString)} (${plan.reason})`);
 
     const routePrefix = readHostJson(options.projectRoot).routePrefix;
     const pageUrl = `http://${PUBLIC_HOSTNAME}:${port}/${routePrefix ? `${routePrefix}/` : ''}${CHAT_PAGE_ROUTE}`;
 
+    // The functions start first: the emulator's upstream points at the port they actually got.
     const coreTools = options.useCoreTools ? findCoreTools(options.projectRoot) : undefined;
     if (coreTools) {
       print(`Azure Functions Core Tools ${coreTools.version} found: running "func start".`);
       const child = spawnCoreTools(coreTools.command, options, port);
       stops.push(() => stopChild(child));
+      const upstreamPath = `/${routePrefix ? `${routePrefix}/` : ''}${UPSTREAM_ROUTE}`;
+      await startPlannedEmulator(plan, `http://127.0.0.1:${port}${upstreamPath}`, stops, print);
+      await startLocalEndpoints(localEndpoints, `http://127.0.0.1:${port}${upstreamPath}`, stops, print);
       print(`Open ${pageUrl}`);
       return { stop: stopAll, exited: childExit(child) };
     }
@@ -177,6 +180,9 @@ export async function start(options: StartOptions, print: (line: string) => void
       const methods = fn.methods === 'ALL' ? 'ALL' : fn.methods.join(',');
       print(`  ${fn.name}: [${methods}] ${fn.url.replace(host.url, `http://${PUBLIC_HOSTNAME}:${host.port}`)}`);
     }
+    const upstreamFunction = host.functions.find((fn) => fn.name === UPSTREAM_FUNCTION_NAME);
+    await startPlannedEmulator(plan, upstreamFunction?.url, stops, print);
+    await startLocalEndpoints(localEndpoints, upstreamFunction?.url, stops, print);
     print(`Open ${pageUrl.replace(`:${port}/`, `:${host.port}/`)}`);
     print('Press Ctrl+C to stop.');
     return { stop: stopAll };
@@ -184,6 +190,34 @@ export async function start(options: StartOptions, print: (line: string) => void
     await stopAll();
     throw error;
   }
+}
+
+/** The function that receives the emulator's upstream calls, and its route (functions/signalRUpstream.ts). */
+const UPSTREAM_FUNCTION_NAME = 'signalRUpstream';
+const UPSTREAM_ROUTE = 'signalr/upstream';
+
+/**
+ * Starts the emulator the plan asks for, sending client events (connections, hub method invocations) to the
+ * app's upstream function; or says how to point an emulator that is already running at it.
+ */
+async function startPlannedEmulator(plan: EmulatorPlan, upstreamUrl: string | undefined, stops: (() => Promise<void>)[], print: (line: string) => void): Promise<void> {
+  if (plan.kind === 'start') {
+    const emulator = await startEmulatorFor(plan, upstreamUrl);
+    stops.push(() => emulator.close());
+    print(`SignalR emulator started at ${emulator.url}`);
+    print(upstreamUrl === undefined ? 'Upstream: none (the app has no signalRUpstream function); client invocations are not forwarded.' : `Upstream: client events and hub method invocations go to ${upstreamUrl}`);
+  } else if (plan.kind === 'reuse') {
+    print(`Using the SignalR emulator already running on port ${plan.port}.`);
+    if (upstreamUrl !== undefined) print(`  It forwards hub method invocations to this app only if it was started with --upstream ${upstreamUrl}`);
+  }
+}
+
+/** Starts the emulators of `--endpoints`, when asked for, with the same upstream as the single one. */
+async function startLocalEndpoints(plan: LocalEndpointsPlan | undefined, upstreamUrl: string | undefined, stops: (() => Promise<void>)[], print: (line: string) => void): Promise<void> {
+  if (plan === undefined) return;
+  const local = await startEmulatorEndpoints(plan, upstreamUrl);
+  stops.push(() => local.close());
+  print(`SignalR emulators started on ports ${plan.endpoints.map((e) => e.port).join(', ')}${upstreamUrl === undefined ? '' : `; upstream: ${upstreamUrl}`}`);
 }
 
 function spawnCoreTools(command: string, options: StartOptions, port: number): ChildProcess {

@@ -111,25 +111,37 @@ function toWire(message: HubProtocolMessage): Record<string, unknown> {
   }
 }
 
+function readRecord(record: Buffer): HubProtocolMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(record.toString('utf8'));
+  } catch {
+    throw new ProtocolError('Error reading JSON.');
+  }
+  return toMessage(value);
+}
+
 export const jsonProtocol: HubProtocol = {
   name: 'json',
   transferFormat: 'Text',
+  contentType: 'application/json',
   parse(buffer) {
     const { records, rest } = splitRecords(buffer);
     const messages: HubProtocolMessage[] = [];
     for (const record of records) {
-      let value: unknown;
-      try {
-        value = JSON.parse(record.toString('utf8'));
-      } catch {
-        throw new ProtocolError('Error reading JSON.');
-      }
-      const message = toMessage(value);
+      const message = readRecord(record);
       if (message) messages.push(message);
     }
     return { messages, rest };
   },
   write(message) {
     return Buffer.from(JSON.stringify(toWire(message)) + RECORD_SEPARATOR_CHAR, 'utf8');
+  },
+  serialize(message) {
+    return Buffer.from(JSON.stringify(toWire(message)), 'utf8');
+  },
+  deserialize(body) {
+    // A trailing record separator is tolerated, as the official parsers do.
+    return readRecord(body.length > 0 && body[body.length - 1] === RECORD_SEPARATOR ? body.subarray(0, -1) : body);
   },
 };

@@ -162,26 +162,38 @@ function toWire(message: HubProtocolMessage): unknown[] {
   }
 }
 
+function readFrame(frame: Uint8Array): HubProtocolMessage | undefined {
+  let value: unknown;
+  try {
+    value = decoder.decode(frame);
+  } catch {
+    throw new ProtocolError('Error reading MessagePack data.');
+  }
+  if (!Array.isArray(value) || value.length === 0) throw new ProtocolError('Invalid payload.');
+  return toMessage(value);
+}
+
 export const messagePackProtocol: HubProtocol = {
   name: 'messagepack',
   transferFormat: 'Binary',
+  contentType: 'application/x-msgpack',
   parse(buffer) {
     const { frames, rest } = splitLengthPrefixed(buffer);
     const messages: HubProtocolMessage[] = [];
     for (const frame of frames) {
-      let value: unknown;
-      try {
-        value = decoder.decode(frame);
-      } catch {
-        throw new ProtocolError('Error reading MessagePack data.');
-      }
-      if (!Array.isArray(value) || value.length === 0) throw new ProtocolError('Invalid payload.');
-      const message = toMessage(value);
+      const message = readFrame(frame);
       if (message) messages.push(message);
     }
     return { messages, rest };
   },
   write(message) {
     return writeLengthPrefixed(encoder.encode(toWire(message)));
+  },
+  serialize(message) {
+    const bytes = encoder.encode(toWire(message));
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  },
+  deserialize(body) {
+    return readFrame(body);
   },
 };

@@ -113,6 +113,24 @@ export class ChatUser {
     return found;
   }
 
+  /** Waits until a system line (arrivals, departures, reconnects) with this text is shown. */
+  async waitForSystemLine(fragment: string): Promise<void> {
+    await this.page.waitForFunction(
+      (wanted) => Array.from(document.querySelectorAll('#messages li.system')).some((element) => (element.textContent ?? '').includes(wanted)),
+      fragment,
+      { timeout: 15000 },
+    );
+  }
+
+  async systemLines(): Promise<string[]> {
+    return this.page.$$eval('#messages li.system', (items) => items.map((item) => item.textContent ?? ''));
+  }
+
+  /** Closes the tab, as a person closing it would. */
+  async close(): Promise<void> {
+    await this.page.context().close();
+  }
+
   async hasMessage(text: string): Promise<boolean> {
     return (await this.messages()).some((message) => message.text === text);
   }

@@ -1,62 +1,19 @@
 /**
- * Conformance of the REAL emulator's REST API with the published swagger files. Every operation of both
- * files is walked (loaded from the JSON, so a new operation without a scenario fails here) and called
- * twice: on a target that exists, made real by connecting the official @microsoft/signalr client over
- * WebSockets, and on one that does not. The expected status codes come from the swagger's responses.
- * Followed by the cross-cutting behaviour: auth, validation, limits, routing errors, `excluded`, and
- * `application` isolation.
+ * Conformance of the REAL emulator's REST API with the service's published REST reference, as written out in
+ * restSpecTable.ts. Every operation of both API versions (2022-06-01 and v1) is called twice: on a target
+ * that exists, made real by connecting the official @microsoft/signalr client over WebSockets, and on one
+ * that does not. The expected status codes are the table's. Followed by the cross-cutting behaviour: auth,
+ * validation, limits, routing errors, `excluded`, and `application` isolation.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { HttpTransportType, HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import jwt from 'jsonwebtoken';
 import { startEmulator } from '../../src/emulator';
 import { ACCESS_KEY, call, sdkAudience, serviceToken } from './rest-support';
+import { OperationKind, REST_OPERATIONS, RestOperation } from './restSpecTable';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
-// The reference lives in ../shared beside the project checkout (as in CI), not inside it.
-const REFERENCE_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference');
 const TARGET = 'conformance';
-
-// ---------------------------------------------------------------------------------------------------------
-// Swagger loading
-
-interface SwaggerOperation {
-  file: 'v2022' | 'v1';
-  method: string;
-  template: string;
-  operationId: string;
-  successCodes: number[];
-  documents404: boolean;
-}
-
-function loadOperations(fileName: string, file: SwaggerOperation['file']): SwaggerOperation[] {
-  const doc = JSON.parse(readFileSync(path.join(REFERENCE_DIR, fileName), 'utf8')) as {
-    paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
-  };
-  const result: SwaggerOperation[] = [];
-  for (const [template, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) {
-      if (!['get', 'head', 'post', 'put', 'delete', 'patch'].includes(method)) continue;
-      const codes = Object.keys(op.responses ?? {}).filter((c) => /^\d{3}$/.test(c)).map(Number);
-      result.push({
-        file,
-        method: method.toUpperCase(),
-        template,
-        operationId: op.operationId ?? `${method} ${template}`,
-        successCodes: codes.filter((c) => c >= 200 && c < 300),
-        documents404: codes.includes(404),
-      });
-    }
-  }
-  return result;
-}
-
-const SWAGGER_OPERATIONS = [
-  ...loadOperations('signalr-rest-2022-06-01.swagger.json', 'v2022'),
-  ...loadOperations('signalr-rest-v1.swagger.json', 'v1'),
-];
 
 // ---------------------------------------------------------------------------------------------------------
 // Real clients
@@ -341,89 +298,76 @@ const removeUserFromAllGroups: Scenario = {
   missing: async () => ({ params: { hub: freshHub(), user: 'outsider' } }),
 };
 
-/** Operation id (either file) -> scenario. An operation missing here fails the walk below. */
-const SCENARIOS: Record<string, Scenario> = {
-  HealthApi_GetServiceStatus: health,
-  HealthApi_Head_Index: health,
-  SignalR_Broadcast: sendScenario('broadcast'),
-  HubProxyControllerV1_Post_Broadcast: sendScenario('broadcast'),
-  SignalR_SendToUser: sendScenario('user'),
-  HubProxyControllerV1_Post_SendToUser: sendScenario('user'),
-  SignalR_SendToConnection: sendScenario('connection'),
-  HubProxyControllerV1_Post_SendToConnection: sendScenario('connection'),
-  SignalR_GroupBroadcast: sendScenario('group'),
-  HubProxyControllerV1_Post_GroupBroadcast: sendScenario('group'),
-  SignalR_CloseConnections: closeScenario('all'),
-  SignalR_CloseGroupConnections: closeScenario('group'),
-  SignalR_CloseUserConnections: closeScenario('user'),
-  SignalR_CloseConnection: closeScenario('connection'),
-  HubProxyControllerV1_Delete_CloseClientConnection: closeScenario('connection'),
-  SignalR_CheckConnectionExistence: connectionExists,
-  HubProxyControllerV1_Get_CheckConnectionExistence: connectionExists,
-  HubProxyControllerV1_Head_CheckConnectionExistence: connectionExists,
-  SignalR_CheckUserExistence: userExists,
-  HubProxyControllerV1_Get_CheckUserExistence: userExists,
-  HubProxyControllerV1_Head_CheckUserExistence: userExists,
-  SignalR_CheckGroupExistence: groupExists,
-  HubProxyControllerV1_Get_CheckGroupExistence: groupExists,
-  HubProxyControllerV1_Head_CheckGroupExistence: groupExists,
-  SignalR_AddConnectionToGroup: addConnectionToGroup,
-  HubProxyControllerV1_Put_AddConnectionToGroup: addConnectionToGroup,
-  SignalR_RemoveConnectionFromGroup: removeConnectionFromGroup,
-  HubProxyControllerV1_Delete_RemoveConnectionFromGroup: removeConnectionFromGroup,
-  SignalR_RemoveConnectionFromAllGroups: removeConnectionFromAllGroups,
-  SignalR_CheckUserExistenceInGroup: userInGroup,
-  HubProxyControllerV1_Get_CheckUserExistenceInGroup: userInGroup,
-  HubProxyControllerV1_Head_CheckUserExistenceInGroup: userInGroup,
-  SignalR_AddUserToGroup: addUserToGroup,
-  HubProxyControllerV1_Put_AddUserToGroup: addUserToGroup,
-  SignalR_RemoveUserFromGroup: removeUserFromGroup,
-  HubProxyControllerV1_Delete_RemoveUserFromGroup: removeUserFromGroup,
-  SignalR_RemoveUserFromAllGroups: removeUserFromAllGroups,
-  HubProxyControllerV1_Delete_RemoveUserFromAllGroups: removeUserFromAllGroups,
+/** Operation kind (both API versions) -> scenario. */
+const SCENARIOS: Record<OperationKind, Scenario> = {
+  health,
+  broadcast: sendScenario('broadcast'),
+  sendToUser: sendScenario('user'),
+  sendToConnection: sendScenario('connection'),
+  sendToGroup: sendScenario('group'),
+  closeAll: closeScenario('all'),
+  closeGroup: closeScenario('group'),
+  closeUser: closeScenario('user'),
+  closeConnection: closeScenario('connection'),
+  connectionExists,
+  userExists,
+  groupExists,
+  userInGroup,
+  addConnectionToGroup,
+  removeConnectionFromGroup,
+  removeConnectionFromAllGroups,
+  addUserToGroup,
+  removeUserFromGroup,
+  removeUserFromAllGroups,
 };
 
 /**
- * Operations whose not-found answer is a 404 although the swagger lists only 200 and "default": the
- * 2022-06-01 file omits 404 for HEAD connections/{connectionId} while the service, the SDK
- * (ConnectionExistsAsync) and the official emulator all use 404 with Warning.Connection.NotExisted.
+ * Not-found answers that are a 404 although the reference lists no 404: 2022-06-01's HEAD
+ * connections/{connectionId} lists only 200, while the service, the SDK (ConnectionExistsAsync) and the
+ * official emulator all use 404 with Warning.Connection.NotExisted.
  */
-const UNDOCUMENTED_404 = new Set(['SignalR_CheckConnectionExistence']);
+function answers404(op: RestOperation): boolean {
+  return op.errors.includes(404) || (op.api === '2022-06-01' && op.kind === 'connectionExists');
+}
 
-function buildPath(op: SwaggerOperation, prepared: Prepared): string {
-  const filled = op.template.replace(/\{(\w+)\}/g, (_m, name: string) => {
+function buildPath(op: RestOperation, prepared: Prepared): string {
+  const filled = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
     const value = prepared.params[name];
-    if (value === undefined) throw new Error(`scenario for ${op.operationId} gives no value for {${name}}`);
+    if (value === undefined) throw new Error(`scenario for ${op.kind} gives no value for {${name}}`);
     return encodeURIComponent(value);
   });
-  const query = [op.file === 'v2022' ? 'api-version=2022-06-01' : '', prepared.query ?? ''].filter((q) => q !== '').join('&');
+  const query = [op.api === '2022-06-01' ? 'api-version=2022-06-01' : '', prepared.query ?? ''].filter((q) => q !== '').join('&');
   return query ? `${filled}?${query}` : filled;
 }
 
-describe('every swagger operation, success and not-found', () => {
-  test('both files were loaded and list the known number of operations', () => {
-    expect(SWAGGER_OPERATIONS.filter((o) => o.file === 'v2022')).toHaveLength(19);
-    expect(SWAGGER_OPERATIONS.filter((o) => o.file === 'v1')).toHaveLength(19);
+describe('every REST operation, success and not-found', () => {
+  test('the table names each method and path once', () => {
+    const keys = REST_OPERATIONS.map((o) => `${o.method} ${o.path}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
-  test.each(SWAGGER_OPERATIONS.map((o) => [`${o.file} ${o.operationId}: ${o.method} ${o.template}`, o] as const))('%s', async (_name, op) => {
-    const scenario = SCENARIOS[op.operationId];
-    if (!scenario) throw new Error(`no conformance scenario for ${op.operationId}; add one`);
-    expect(op.successCodes.length).toBeGreaterThan(0);
+  test.each(REST_OPERATIONS.map((o) => [`${o.api} ${o.kind}: ${o.method} ${o.path}`, o] as const))('%s', async (_name, op) => {
+    const scenario = SCENARIOS[op.kind];
+    expect(op.success.length).toBeGreaterThan(0);
 
     const existing = await scenario.existing();
     const ok = await rest(op.method, buildPath(op, existing), existing.body);
     expect({ status: ok.status, body: ok.text }).toEqual({ status: expect.any(Number), body: '' });
-    expect(op.successCodes).toContain(ok.status);
+    expect(op.success).toContain(ok.status);
     await existing.verify?.();
 
     const missing = await scenario.missing();
     const notFound = await rest(op.method, buildPath(op, missing), missing.body);
-    if (op.documents404 || UNDOCUMENTED_404.has(op.operationId)) {
+    if (answers404(op)) {
       expect(notFound.status).toBe(404);
       expect(notFound.headers.get('x-ms-error-code')).toMatch(/^(Warning|Error|Info)\.(Connection|User|Group)\.(NotExisted|NotInGroup)$/);
     } else {
-      expect(op.successCodes).toContain(notFound.status);
+      expect(op.success).toContain(notFound.status);
+    }
+
+    if (op.errors.includes(400)) {
+      const badHub = await rest(op.method, buildPath(op, { ...missing, params: { ...missing.params, hub: '9-not-a-hub-name' } }), missing.body);
+      expect(badHub.status).toBe(400);
     }
   });
 });
@@ -468,6 +412,16 @@ describe('cross-cutting behaviour on the real emulator', () => {
     expect((await rest('DELETE', `/api/hubs/${hub}/connections/${client.id}?reason=${encodeURIComponent('bye now')}&api-version=2022-06-01`)).status).toBe(200);
     const error = await client.closed;
     expect(error?.message).toContain('bye now');
+  });
+
+  test("a request signed as Dapr's bindings.azure.signalr signs it is accepted: aud is the v1 URL with its port", async () => {
+    const hub = freshHub();
+    const client = await connect(hub, 'dapr-user');
+    const target = `/api/v1/hubs/${hub}/users/dapr-user`;
+    expect(new URL(emulator.url).port).not.toBe('');
+    const sent = await call(emulator.url, 'POST', target, { body: MESSAGE('from-dapr'), auth: `Bearer ${serviceToken(`${emulator.url}${target}`)}` });
+    expect(sent.status).toBe(202);
+    await waitFor(() => receivedTag(client, 'from-dapr'), 'the Dapr-signed message');
   });
 
   test('401 without a token, with a wrong key, or with another hub as audience', async () => {

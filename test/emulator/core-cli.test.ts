@@ -85,7 +85,12 @@ describe('emulator CLI arguments', () => {
     }
     const standard = await startEmulator({ port: 0 });
     try {
-      expect(describeStart(standard, false)).toContain(standard.connectionString);
+      const banner = describeStart(standard, false);
+      expect(banner).toContain(standard.connectionString);
+      // The Dapr form on the line after its label.
+      const lines = banner.split('\n');
+      const label = lines.findIndex((line) => line.includes("for Dapr's bindings.azure.signalr"));
+      expect(lines[label + 1]?.trim()).toBe(standard.connectionStringPortInEndpoint);
     } finally {
       await standard.close();
     }

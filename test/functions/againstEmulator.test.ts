@@ -12,7 +12,7 @@ import { sendMessageOptions } from '../../functions/sendMessage';
 import { addToGroupOptions } from '../../functions/addToGroup';
 import { removeFromGroupOptions } from '../../functions/removeFromGroup';
 import { daprSignalROptions } from '../../functions/daprSignalR';
-import { call, setSettings } from './support';
+import { ACCESS_KEY, call, setSettings } from './support';
 
 interface Received {
   args: unknown[];
@@ -136,6 +136,17 @@ test('addToGroup / removeFromGroup by user and by connection drive group deliver
   await sendThenMark({ target: 'newMessage', arguments: ['solo 1'], groupName: 'solo' }, [alice, bob]);
   expect(texts(alice)).toContain('solo 1');
   expect(texts(bob)).not.toContain('solo 1');
+});
+
+test.each([
+  ['Port=', () => emulator.connectionString],
+  ["the port inside Endpoint (the form Dapr's component needs)", () => emulator.connectionStringPortInEndpoint],
+  ['both, where Port wins as in the SDK', () => `Endpoint=http://127.0.0.1:1;Port=${emulator.port};AccessKey=${ACCESS_KEY};Version=1.0;`],
+])('with %s in the connection string, negotiate and sendMessage work end to end', async (_form, connectionString) => {
+  setSettings({ AzureSignalRConnectionString: connectionString(), SignalRHubName: 'chat', SignalRAllowClientUserId: 'true' });
+  const alice = await connectAs('alice');
+  await sendThenMark({ target: 'newMessage', arguments: ['to alice'], userId: 'alice' }, [alice]);
+  expect(texts(alice)).toEqual(['to alice']);
 });
 
 test('a connection the service does not know is a 404 from addToGroup', async () => {

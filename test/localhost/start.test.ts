@@ -182,7 +182,7 @@ describe('npm start (src/localhost/start.ts)', () => {
     expect(health.status).toBe(200);
 
     const printed = output().stdout;
-    expect(printed).toContain(`AzureSignalRConnectionString: Endpoint=http://localhost:${emulatorPort}`);
+    expect(printed).toContain(`AzureSignalRConnectionString: Endpoint=http://localhost:${emulatorPort};AccessKey=***;Version=1.0;\n  (port inside Endpoint: use this form, with your AccessKey, for Dapr's bindings.azure.signalr)`);
     expect(printed).toMatch(/AccessKey=\*\*\*/);
     expect(printed).toMatch(/Open http:\/\/localhost:\d+\/fx\/chat\//);
     expect(printed).not.toContain(accessKey);
@@ -205,13 +205,15 @@ describe('npm start (src/localhost/start.ts)', () => {
     expect(Object.keys(seen.endpoints).sort()).toEqual(['Azure__SignalR__Endpoints__local1', 'Azure__SignalR__Endpoints__local2', 'Azure__SignalR__Endpoints__local3']);
     const keys = Object.values(seen.endpoints).map((value) => /AccessKey=([^;]+)/.exec(value)![1]!);
     expect(new Set(keys).size).toBe(3);
-    const ports = Object.values(seen.endpoints).map((value) => Number(/Port=(\d+)/.exec(value)![1]));
+    const portOf = (value: string): number => Number(/Endpoint=http:\/\/127\.0\.0\.1:(\d+);/.exec(value)![1]);
+    const ports = Object.values(seen.endpoints).map(portOf);
     expect(new Set(ports).size).toBe(3);
     for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/api/health`, { method: 'HEAD' })).status).toBe(200);
 
     const printed = output().stdout;
-    expect(printed).toContain('SignalR emulators started as 3 endpoints');
-    for (const [name, port] of Object.keys(seen.endpoints).sort().map((n) => [n, Number(/Port=(\d+)/.exec(seen.endpoints[n]!)![1])] as const)) {
+    expect(printed).toContain('SignalR emulators as 3 endpoints (AzureSignalRConnectionString left empty):');
+    expect(printed).toMatch(/SignalR emulators started on ports \d+, \d+, \d+/);
+    for (const [name, port] of Object.keys(seen.endpoints).sort().map((n) => [n, portOf(seen.endpoints[n]!)] as const)) {
       expect(printed).toContain(`  ${name}: Endpoint=http://127.0.0.1:${port};AccessKey=***;Version=1.0;`);
     }
     for (const key of keys) expect(printed + output().stderr).not.toContain(key);

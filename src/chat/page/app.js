@@ -1,7 +1,9 @@
 // The chat page's client. It talks only to the function app: `negotiate` (through the official
-// @microsoft/signalr client, which then connects to the SignalR Service URL the function returns),
-// `sendMessage`, `addToGroup` and `removeFromGroup`. The page is served by the `chatPage` function,
-// whose <base href> points at this folder, so the API lives one level up.
+// @microsoft/signalr client, which then connects to the SignalR Service URL the function returns), and the hub
+// methods the app's SignalR trigger functions implement, called with connection.invoke: broadcast,
+// sendToUser, sendToGroup, joinGroup, leaveGroup (the service forwards them to the app's upstream endpoint).
+// The page is served by the `chatPage` function, whose <base href> points at this folder, so the API lives one
+// level up.
 (function () {
   'use strict';
 
@@ -19,21 +21,12 @@
     $('join-group').disabled = kind !== 'connected';
   }
 
-  // Calls one of the app's functions. The caller's user id travels in `x-user-id`; the function app honours
-  // it only when SignalRAllowClientUserId is true (local development). Behind App Service authentication the
-  // platform's x-ms-client-principal-id wins and this header must match it.
-  async function callFunction(name, body) {
-    const headers = { 'content-type': 'application/json' };
-    if (!state.signedIn) headers['x-user-id'] = state.user;
-    const response = await fetch(apiBase + '/' + name, { method: 'POST', headers, body: JSON.stringify(body) });
-    if (!response.ok) {
-      let message = response.status + ' ' + response.statusText;
-      try {
-        const payload = await response.json();
-        if (payload && payload.error && payload.error.message) message = payload.error.message;
-      } catch (_) { /* not JSON: keep the status line */ }
-      throw new Error(message);
-    }
+  // Calls a hub method. The service forwards it to the app's SignalR trigger function for it, which knows the
+  // caller from its connection's token; the promise settles with the function's return value or its error.
+  async function invoke(method, ...args) {
+    const connection = state.connection;
+    if (!connection || connection.state !== signalR.HubConnectionState.Connected) throw new Error('Not connected yet.');
+    return connection.invoke(method, ...args);
   }
 
   function formatTime(value) {
@@ -106,8 +99,9 @@
 
   async function joinGroup(group) {
     try {
-      await callFunction('addToGroup', { groupName: group });
+      const groups = await invoke('joinGroup', group);
       state.groups.add(group);
+      for (const name of groups) state.groups.add(String(name));
       renderGroups();
       addSystemLine('You joined ' + group);
       showError('send-error', null);
@@ -118,8 +112,9 @@
 
   async function leaveGroup(group) {
     try {
-      await callFunction('removeFromGroup', { groupName: group });
+      const groups = await invoke('leaveGroup', group);
       state.groups.delete(group);
+      for (const name of groups) if (name !== group) state.groups.add(String(name));
       renderGroups();
       addSystemLine('You left ' + group);
       showError('send-error', null);
@@ -138,16 +133,15 @@
       showError('send-error', new Error(kind === 'user' ? 'Enter the user to write to.' : 'Enter the group to write to.'));
       return;
     }
-    const payload = { sender: state.user, text, sentAt: new Date().toISOString(), to: { kind, name: kind === 'all' ? '' : recipient } };
-    const message = { target: 'newMessage', arguments: [payload] };
-    if (kind === 'user') message.userId = recipient;
-    if (kind === 'group') message.groupName = recipient;
     try {
-      await callFunction('sendMessage', message);
+      const sent = kind === 'user' ? await invoke('sendToUser', recipient, text)
+        : kind === 'group' ? await invoke('sendToGroup', recipient, text)
+        : await invoke('broadcast', text);
       $('text').value = '';
       showError('send-error', null);
-      // A direct message, or one to a group we are not in, does not come back to its sender: show it here.
-      if ((kind === 'user' && recipient !== state.user) || (kind === 'group' && !state.groups.has(recipient))) addMessage(payload);
+      // A direct message, or one to a group we are not in, does not come back to its sender: show the one the
+      // hub method returns, as it was sent.
+      if ((kind === 'user' && recipient !== state.user) || (kind === 'group' && !state.groups.has(recipient))) addMessage(sent);
     } catch (error) {
       showError('send-error', error);
     }
@@ -164,6 +158,13 @@
       .configureLogging(signalR.LogLevel.Warning)
       .build();
     connection.on('newMessage', addMessage);
+    // Presence: the app's connected/disconnected functions announce users (userLeft once their last tab closed).
+    connection.on('userJoined', (event) => {
+      if (event && event.userId && event.userId !== state.user) addSystemLine(event.userId + ' joined');
+    });
+    connection.on('userLeft', (event) => {
+      if (event && event.userId && event.userId !== state.user) addSystemLine(event.userId + ' left');
+    });
     connection.onreconnecting(() => setStatus('reconnecting', 'Reconnecting…'));
     connection.onreconnected(() => {
       setStatus('connected', 'Connected');

@@ -1,7 +1,7 @@
 /**
  * Parses an Azure SignalR Service connection string into a validated, immutable config.
  *
- * Rules follow the reference (../shared/reference/signalr-service.md) and the official SDK's
+ * Rules follow the service's documentation (connection strings of Azure SignalR Service) and the official SDK's
  * ConnectionStringParser (Azure/azure-signalr, src/Microsoft.Azure.SignalR.Common/Utilities):
  * - `;`-separated `key=value` pairs, keys case-insensitive and trimmed, values trimmed, values may
  *   contain `=` (only the first `=` separates), empty segments are ignored, duplicate keys are an error.

@@ -2,7 +2,7 @@
  * Access-token checks for the emulator: the REST API (`/api/...`) and the client endpoint (`/client/?hub=x`)
  * both accept HS256 JWTs signed with the UTF-8 bytes of the AccessKey, exactly like Azure SignalR Service.
  *
- * Decisions (from the service's documentation and the official SDK's RestApiProvider):
+ * Decisions (see the service's REST reference, its authentication section, and the official SDK's RestApiProvider):
  * - Only HS256. `alg: none` and every other algorithm are refused explicitly, before any signature work.
  * - `exp` is required; `exp` and `nbf` are checked with a small tolerance (CLOCK_TOLERANCE_SECONDS = 5):
  *   JWT times are whole seconds and the signer may be another process or a container with a slightly

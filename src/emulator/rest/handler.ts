@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { systemClock, type Clock } from '../clock';
 import type { HubMessage, ServiceCore } from '../serviceCore';
-import { MAX_REST_BODY_BYTES, REST_OPERATIONS, RequestErrorCodes, type RestOperation } from '../../contract';
+import { isBinaryRestBody, MAX_REST_BODY_BYTES, REST_OPERATIONS, RequestErrorCodes, type RestOperation } from '../../contract';
+import { parseBinaryHubMessage } from './binaryBody';
 import { parseHubMessage, readBody } from './body';
 import { RestError, writeError, writeSuccess } from './errors';
 import { REST_HANDLERS } from './handlers';
@@ -79,9 +80,11 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
     const operation: RestOperation = REST_OPERATIONS[match.operation];
     validatePathParams(match.params);
     const query = parseQueryOptions(rawQuery, match.family === '2022-06-01');
-    const message: HubMessage | undefined = operation.body
-      ? parseHubMessage(await readBody(req, maxBodyBytes))
-      : undefined;
+    let message: HubMessage | undefined;
+    if (operation.body) {
+      const body = await readBody(req, maxBodyBytes);
+      message = isBinaryRestBody(req.headers['content-type']) ? parseBinaryHubMessage(body) : parseHubMessage(body);
+    }
 
     const found = REST_HANDLERS[match.operation]({
       core: options.core,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { atEndOfTurn, type EndOfTurn } from '../turnBatch';
 import { ClientTransport } from './clientTransport';
 import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
 
@@ -6,7 +7,7 @@ import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
  * Server-Sent Events: one long GET response carries server frames as `data:` lines; the client
  * sends with POST requests (handled by the endpoint, fed to the connection).
  */
-export class ServerSentEventsTransport implements ClientTransport {
+export class ServerSentEventsTransport implements ClientTransport, EndOfTurn {
   readonly name = 'ServerSentEvents';
   readonly transferFormats = ['Text'] as const;
   readonly inherentKeepAlive = false;
@@ -37,12 +38,20 @@ export class ServerSentEventsTransport implements ClientTransport {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.res.uncork();
-      });
+      atEndOfTurn(this);
     }
     this.res.write(bytes);
+  }
+
+  endOfTurn(): void {
+    this.flush();
+  }
+
+  /** Hands this turn's corked writes to the socket; a no-op when end() already did. */
+  private flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
   }
 
   queuedBytes(): number {
@@ -52,6 +61,9 @@ export class ServerSentEventsTransport implements ClientTransport {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    // Uncork first: Node 22's res.end() on a corked response writes the stream's last chunk before the
+    // corked ones, so the client would miss the final events (the Close message, a handshake error).
+    this.flush();
     this.res.end();
     // 'close' (which forgets the connection) waits for the queued bytes to drain; a client that stops
     // reading never lets them, so cut it off after the same grace a WebSocket close gets.

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
+import { atEndOfTurn, type EndOfTurn } from '../turnBatch';
 import { ClientTransport } from './clientTransport';
 
 /** After a graceful close is started, a peer that never answers the close frame is cut off after this. */
@@ -16,7 +17,10 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-export class WebSocketTransport implements ClientTransport {
+const BINARY = { binary: true } as const;
+const TEXT = { binary: false } as const;
+
+export class WebSocketTransport implements ClientTransport, EndOfTurn {
   readonly name = 'WebSockets';
   readonly transferFormats = ['Text', 'Binary'] as const;
   readonly inherentKeepAlive = false;
@@ -37,8 +41,11 @@ export class WebSocketTransport implements ClientTransport {
       if (this.closeTimer) clearTimeout(this.closeTimer);
       events.onFinished();
     });
-    // Errors (bad frames, oversized messages, resets) end the socket; 'close' follows and cleans up.
-    socket.on('error', () => undefined);
+    // ws emits 'error' for a frame it refuses (oversized, malformed), after sending its close frame (1009,
+    // 1002...), and for a failed send, after ending the socket: the connection is over either way. Report
+    // it now rather than at 'close', which waits for the socket to shut and, on Node 24, comes after the
+    // client has already seen the close.
+    socket.on('error', () => events.onFinished());
   }
 
   write(bytes: Buffer, binary: boolean): void {
@@ -46,12 +53,14 @@ export class WebSocketTransport implements ClientTransport {
     if (!this.corked) {
       this.corked = true;
       this.rawSocket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.rawSocket.uncork();
-      });
+      atEndOfTurn(this);
     }
-    this.socket.send(bytes, { binary });
+    this.socket.send(bytes, binary ? BINARY : TEXT);
+  }
+
+  endOfTurn(): void {
+    this.corked = false;
+    this.rawSocket.uncork();
   }
 
   queuedBytes(): number {

@@ -49,6 +49,15 @@ describe('parseConnectionString: valid strings', () => {
     expect(config.serverEndpoint).toBe('http://localhost:8888');
   });
 
+  test('the port inside Endpoint (the form Dapr needs) gives the same endpoints as Port=', () => {
+    const inside = parse(`Endpoint=http://127.0.0.1:8888;AccessKey=${KEY};Version=1.0;`);
+    const separate = parse(`Endpoint=http://127.0.0.1;Port=8888;AccessKey=${KEY};Version=1.0;`);
+    for (const config of [inside, separate]) {
+      expect([config.endpoint, config.clientEndpoint, config.serverEndpoint]).toEqual(['http://127.0.0.1:8888', 'http://127.0.0.1:8888', 'http://127.0.0.1:8888']);
+    }
+    expect(inside.describe()).toBe(separate.describe());
+  });
+
   test('Port replaces a port already in Endpoint', () => {
     expect(parse(`Endpoint=http://localhost:1234/;Port=5678;AccessKey=${KEY}`).endpoint).toBe('http://localhost:5678');
   });
