@@ -6,6 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
+import { startPlainAppServer } from './plainApp';
 import { startPlainHubServer } from './plainHub';
 import { startPlainUpstreamServer } from './plainUpstream';
 import { startDelayProxy } from './delayProxy';
@@ -30,6 +31,10 @@ const kinds: Record<string, Starter> = {
   },
   'plain-upstream': async () => {
     const server = await startPlainUpstreamServer();
+    return { info: { url: server.url }, close: server.close };
+  },
+  'plain-app': async (config) => {
+    const server = await startPlainAppServer(String(config.hubUrl), String(config.hub));
     return { info: { url: server.url }, close: server.close };
   },
   'delay-proxy': async (config) => {

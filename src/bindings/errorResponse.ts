@@ -4,7 +4,7 @@ import { TokenError } from '../client/auth/tokens';
 import { ConfigError } from '../client/config/connectionString';
 import { SignalREndpointsError } from '../client/endpoints/errors';
 import { EndpointRoutingError } from '../client/endpoints/router';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
+import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
 import { PayloadTooLargeError, ServiceRuleError } from '../contract';
 import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from './errors';
 import { ExpressionSyntaxError, MissingAppSettingError } from './expressions';
@@ -20,6 +20,8 @@ import { errorResponse, HttpError } from './httpErrors';
  * | REST argument refused (bad group name...) | 400    | InvalidArgument          |
  * | service said 404 (no such connection...)  | 404    | SignalRNotFound          |
  * | service said 413 / message over 1 MB      | 413    | PayloadTooLarge          |
+ * | service throttled (429, after retries)     | 503    | SignalRServiceBusy + Retry-After |
+ * | too many calls already in flight          | 503    | SignalRServiceBusy + Retry-After |
  * | service answered any other error status   | 502    | SignalRServiceRejected   |
  * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
  * | service answered 503 (after retries)      | 503    | SignalRServiceUnavailable|
@@ -142,6 +144,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     if (error.status === 503) {
       return errorResponse(503, 'SignalRServiceUnavailable', 'the SignalR Service is unavailable (HTTP 503)', field);
     }
+    if (error.status === 429) {
+      // The service throttles (past its unit's capacity): the caller backs off as the service asked, or for a second.
+      return retryAfter(errorResponse(503, 'SignalRServiceBusy', 'the SignalR Service is throttling this app (HTTP 429); retry shortly', field), 1);
+    }
     if (error.status === 504) {
       return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time (HTTP 504)', field);
     }
@@ -153,6 +159,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
   if (error instanceof SignalRTimeoutError) {
     return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time', field);
   }
+  if (error instanceof SignalRBusyError) {
+    // Refused before sending: past capacity the caller hears so at once and may come back shortly.
+    return retryAfter(errorResponse(503, 'SignalRServiceBusy', 'the SignalR Service is slower than the load on this app; retry shortly', field), 1);
+  }
   if (error instanceof PayloadTooLargeError) {
     // Refused locally before upload: the same situation, and the same answer, as the service's own 413.
     return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field ?? error.parameter);
@@ -161,6 +171,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     return errorResponse(400, 'InvalidArgument', error.message, field ?? error.parameter);
   }
   return undefined;
+}
+
+function retryAfter(response: HttpResponseInit, seconds: number): HttpResponseInit {
+  return { ...response, headers: { ...(response.headers as Record<string, string> | undefined), 'retry-after': String(seconds) } };
 }
 
 function internal(error: unknown, invocationId: string | undefined): Classified {

@@ -25,6 +25,7 @@ import { FanOutRestApi, type FanOutMember } from './endpoints/fanOutRestApi';
 import { EndpointHealth } from './endpoints/health';
 import { completeRouter, defaultEndpointRouter, routedSubset, type EndpointRouter, type NegotiateContext, type RequestValues } from './endpoints/router';
 import { createServiceEndpoint, type ClientConnectionInfo, type ClientConnectionOptions, type EndpointClientOptions, type OwnedEndpoint, type ServiceEndpoint } from './endpoints/serviceEndpoint';
+import { SignalRBusyError } from './rest/errors';
 import type { SignalRRestApi } from './rest/restApi';
 import { ServiceRuleError } from '../contract';
 
@@ -103,8 +104,14 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
   const healths: EndpointHealth[] = [];
   const owned: OwnedEndpoint[] = [];
   const members: FanOutMember[] = list.map((setting) => {
-    // The check is only called once start() runs, after `own` exists.
-    const health = new EndpointHealth({ check: (signal) => own.endpoint.rest.isServiceHealthy({ timeoutMs: HEALTH_CHECK_TIMEOUT_MS, signal }), intervalMs, clock });
+    // The check is only called once start() runs, after `own` exists. A check this app's own bound of calls in flight
+    // refused says nothing about the instance: the state stays as it was.
+    const check = (signal: AbortSignal): Promise<boolean> =>
+      own.endpoint.rest.isServiceHealthy({ timeoutMs: HEALTH_CHECK_TIMEOUT_MS, signal }).catch((error: unknown) => {
+        if (error instanceof SignalRBusyError) return health.online;
+        throw error;
+      });
+    const health = new EndpointHealth({ check, intervalMs, clock });
     const own = createServiceEndpoint(setting, options, health);
     health.onChange((online, checks) => log(`SignalR endpoint ${own.endpoint.toString()} is ${online ? 'online again' : 'offline'}: health check ${checks} ${online ? 'succeeded' : 'failed'}`));
     health.start();

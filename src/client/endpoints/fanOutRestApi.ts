@@ -17,7 +17,7 @@
  * - An argument the service rules refuse is refused before anything is sent, with the single client's error.
  */
 import { ServiceRuleError } from '../../contract';
-import { SignalRServiceError } from '../rest/errors';
+import { SignalRBusyError, SignalRServiceError } from '../rest/errors';
 import type { CallOptions, CloseManyOptions, CloseOptions, ExcludingOptions, SendPayload, SignalRRestApi, UserGroupOptions } from '../rest/restApi';
 import { SignalREndpointsError, type EndpointFailure } from './errors';
 import type { EndpointIdentity } from './identity';
@@ -196,9 +196,14 @@ export class FanOutRestApi implements SignalRRestApi {
     return settled;
   }
 
-  /** A failed call may mean a dead instance: check it now. An argument refused locally reached no instance. */
+  /**
+   * A failed call may mean a dead instance: check it now. A call refused locally (a bad argument, or this app's own
+   * limit of calls in flight) reached no instance and says nothing about its health.
+   */
   private recheck(failures: Settled<unknown>['failures']): void {
-    for (const failure of failures) if (!(failure.error instanceof ServiceRuleError)) failure.member.recheck();
+    for (const failure of failures) {
+      if (!(failure.error instanceof ServiceRuleError) && !(failure.error instanceof SignalRBusyError)) failure.member.recheck();
+    }
   }
 
   private fail(operation: string, hub: string, options: CallOptions | undefined, failures: Settled<unknown>['failures'], results: Settled<unknown>['results']): never {

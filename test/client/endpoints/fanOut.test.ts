@@ -14,6 +14,7 @@ import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import { connectClient, EMULATOR_KEY, type TestClient } from '../../emulator/client-harness';
 import { FakeClock } from '../../support/fakeClock';
 import { freePort } from '../../support/nodeProcess';
+import { RecordingServer } from '../../support/recordingServer';
 
 const HUB = 'fan';
 let emulators: RunningEmulator[] = [];
@@ -223,4 +224,34 @@ test('health timers: one per endpoint with several, none with one, all gone afte
   expect(clock.pending()).toBe(2);
   several.close();
   expect(clock.pending()).toBe(0);
+});
+
+test("this app's own bound of calls in flight is not an outage: no health change, no re-check", async () => {
+  const busy = await RecordingServer.start({ hang: true });
+  const env = {
+    Azure__SignalR__Endpoints__busy: `Endpoint=${busy.url};AccessKey=${EMULATOR_KEY};Version=1.0;`,
+    Azure__SignalR__Endpoints__e0: `Endpoint=${emulators[0]!.url};AccessKey=${EMULATOR_KEY};Version=1.0;`,
+  };
+  const service = createSignalRService(parseEndpointSettings('AzureSignalRConnectionString', env, scanEndpointEntries(env)), {
+    healthIntervalMs: 3_600_000,
+    rest: { timeoutMs: 3000, maxInFlight: 1 },
+    log: () => undefined,
+  });
+  services.push(service);
+  try {
+    const hanging = service.rest.broadcast(HUB, { target: 'receive', arguments: ['held'] }).catch((e: unknown) => e);
+    await busy.waitForRequests(1);
+    // The one call the busy endpoint may have is taken: its health check is refused locally, and changes nothing.
+    expect(await service.rest.isServiceHealthy()).toBe(true);
+    expect(service.endpoints.map((e) => e.online)).toEqual([true, true]);
+    const refused = await service.rest.broadcast(HUB, { target: 'receive', arguments: ['refused'] }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SignalREndpointsError);
+    const checksBefore = service.endpoints[0]!.health.checks;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(service.endpoints[0]!.health.checks).toBe(checksBefore);
+    service.close();
+    await hanging;
+  } finally {
+    await busy.close();
+  }
 });
