@@ -294,8 +294,8 @@ export const capacityScenario: Scenario = {
 
       const groups = [];
       for (const [pipeline, build, startRate, unit] of [
-        ['sendMessage', sendMessageSides, ctx.quick ? 50 : 250, 'msg/s'],
-        ['broadcast', broadcastSides, ctx.quick ? 10 : 16, 'broadcasts/s'],
+        ['sendMessage', sendMessageSides, ctx.quick ? 10 : 250, 'msg/s'],
+        ['broadcast', broadcastSides, ctx.quick ? 5 : 16, 'broadcasts/s'],
       ] as const) {
         for (const [size, bytes] of sizes) {
           const sides = await build(bytes);
