@@ -15,7 +15,8 @@ function overloadNote(curve: CapacityCurve): string {
   if (step === undefined) return `${name}: no step held, so no overload step`;
   const refused = step.refused === 0 ? 'none refused' : `${Math.round((step.refused / step.sent) * 100)}% refused in ≤${Math.round(step.refusedP99)} ms`;
   const p99 = Number.isFinite(step.p99) ? `${Math.round(step.p99)} ms` : 'none delivered';
-  return `○ ${name} at 2x knee, ${step.rate}/s: p99 ${p99}, ${refused}, ${step.lost + step.failed} lost`;
+  const answered = Number.isFinite(step.answerP99) ? `, answered ≤${Math.round(step.answerP99)} ms` : '';
+  return `○ ${name} at 2x knee, ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
 }
 
 export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: string): string {

@@ -34,6 +34,8 @@ export interface CapacityStep {
   rate: number;
   p50: number;
   p99: number;
+  /** How long accepted calls took to be answered (from when they were due), at p99: a call itself must not wait. */
+  answerP99: number;
   /** Calls refused (429/503) and how quickly, at p99. */
   refused: number;
   refusedP99: number;
@@ -68,6 +70,12 @@ interface Side {
   arrivals: Map<number, number>;
 }
 
+/** A side with the probe client it opened, to close once its sweep is over. */
+interface OpenSide {
+  side: Side;
+  close(): Promise<void>;
+}
+
 function payloadOf(bytes: number): string {
   return 'x'.repeat(Math.max(0, bytes - 60));
 }
@@ -79,10 +87,18 @@ function holds(step: CapacityStep): boolean {
   return step.p99 < SLA_MS && step.lost === 0 && step.failed === 0 && step.refused <= step.sent * 0.01;
 }
 
-async function runStep(side: Side, rate: number, seconds: number, firstSeq: number): Promise<CapacityStep> {
+/** Hands out sequence numbers that are never reused in a run, so no arrival can be taken for another step's. */
+interface Sequence {
+  next: number;
+}
+
+async function runStep(side: Side, rate: number, seconds: number, sequence: Sequence): Promise<CapacityStep> {
   const count = Math.max(1, Math.round(rate * seconds));
+  const firstSeq = sequence.next;
+  sequence.next += count;
   const dueAt = new Map<number, number>();
   const accepted: number[] = [];
+  const answerTimes: number[] = [];
   const refusedTimes: number[] = [];
   const failures: string[] = [];
   await runOpenLoop(rate, count, async (index, due) => {
@@ -90,8 +106,10 @@ async function runStep(side: Side, rate: number, seconds: number, firstSeq: numb
     dueAt.set(seq, due);
     try {
       const status = await side.send(seq);
-      if (status >= 200 && status < 300) accepted.push(seq);
-      else if (status === 429 || status === 503) refusedTimes.push(performance.now() - due);
+      if (status >= 200 && status < 300) {
+        accepted.push(seq);
+        answerTimes.push(performance.now() - due);
+      } else if (status === 429 || status === 503) refusedTimes.push(performance.now() - due);
       else failures.push(`status ${status}`);
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
@@ -107,13 +125,15 @@ async function runStep(side: Side, rate: number, seconds: number, firstSeq: numb
     if (arrived === undefined) lost++;
     else latencies.push(arrived - dueAt.get(seq)!);
   }
-  for (const seq of dueAt.keys()) side.arrivals.delete(seq);
+  side.arrivals.clear();
   latencies.sort((a, b) => a - b);
+  answerTimes.sort((a, b) => a - b);
   refusedTimes.sort((a, b) => a - b);
   return {
     rate,
     p50: percentile(latencies, 50),
     p99: latencies.length === 0 ? Number.POSITIVE_INFINITY : percentile(latencies, 99),
+    answerP99: percentile(answerTimes, 99),
     refused: refusedTimes.length,
     refusedP99: percentile(refusedTimes, 99),
     lost,
@@ -126,7 +146,7 @@ async function runStep(side: Side, rate: number, seconds: number, firstSeq: numb
 function describe(step: CapacityStep): string {
   const refused = step.refused === 0 ? 'refused 0' : `refused ${step.refused} (answered within ${step.refusedP99.toFixed(1)} ms at p99)`;
   const failed = step.failed === 0 ? '' : `, failed ${step.failed} (first: ${step.firstFailure ?? '?'})`;
-  return `p50=${step.p50.toFixed(1)} p99=${step.p99.toFixed(1)} ms, ${refused}, lost ${step.lost}${failed} of ${step.sent}`;
+  return `p50=${step.p50.toFixed(1)} p99=${step.p99.toFixed(1)} ms (calls answered within ${step.answerP99.toFixed(1)} ms), ${refused}, lost ${step.lost}${failed} of ${step.sent}`;
 }
 
 /**
@@ -135,12 +155,10 @@ function describe(step: CapacityStep): string {
  * Doubling then bisecting finds the knee to within ~1/2^(refinements+1) of it in a handful of steps, which keeps
  * the whole sweep short enough for the bench's time budget.
  */
-async function sweep(side: Side, start: number, refinements: number, seconds: number, log: (line: string) => void, label: string): Promise<{ steps: CapacityStep[]; knee: number; overload: CapacityStep | undefined }> {
+async function sweep(side: Side, sequence: Sequence, start: number, refinements: number, seconds: number, log: (line: string) => void, label: string): Promise<{ steps: CapacityStep[]; knee: number; overload: CapacityStep | undefined }> {
   const steps: CapacityStep[] = [];
-  let seq = 0;
   const step = async (rate: number): Promise<CapacityStep> => {
-    const result = await runStep(side, rate, seconds, seq);
-    seq += result.sent;
+    const result = await runStep(side, rate, seconds, sequence);
     steps.push(result);
     log(`  ${label} @${rate}/s: ${describe(result)}`);
     return result;
@@ -162,7 +180,7 @@ async function sweep(side: Side, start: number, refinements: number, seconds: nu
   }
   let overload: CapacityStep | undefined;
   if (knee > 0) {
-    overload = await runStep(side, knee * 2, seconds, seq);
+    overload = await runStep(side, knee * 2, seconds, sequence);
     log(`  ${label} @${knee * 2}/s (2x knee): ${describe(overload)}`);
   }
   steps.sort((a, b) => a.rate - b.rate);
@@ -192,6 +210,7 @@ function curveMetrics(result: { knee: number; steps: CapacityStep[]; overload: C
     p99AtTwice: result.overload?.p99 ?? Number.NaN,
     refusedAtTwice: result.overload === undefined ? Number.NaN : result.overload.refused / result.overload.sent,
     refusedAnswerP99AtTwice: result.overload?.refusedP99 ?? Number.NaN,
+    answerP99AtTwice: result.overload?.answerP99 ?? Number.NaN,
   };
 }
 
@@ -221,21 +240,23 @@ export const capacityScenario: Scenario = {
       const host = await start({ kind: 'localhost', env: { AzureSignalRConnectionString: String(emulator.info.connectionString), SignalRHubName: hub, SignalRAllowClientUserId: 'false' } });
       const plainHub = await start({ kind: 'plain-hub' });
       const plainApp = await start({ kind: 'plain-app', config: { hubUrl: String(plainHub.info.url), hub } });
-      const sendMessageSides = async (bytes: number): Promise<Record<'ours' | 'baseline', Side>> => {
+      // Every side is built when its sweep starts and closed when it ends: a probe client left connected would
+      // also receive the other sweeps' messages, and a plain hub sends no pings to keep an idle one open.
+      const sendMessageSide = async (bytes: number, which: 'ours' | 'baseline'): Promise<OpenSide> => {
         const filler = payloadOf(bytes);
-        const make = async (appUrl: string, clientUrl: string, direct: boolean): Promise<Side> => {
-          const arrivals = new Map<number, number>();
-          const connection = await probeClient(clientUrl, direct, arrivals);
-          closers.push(() => connection.stop());
-          const headers = { 'Content-Type': 'application/json' };
-          return {
+        const appUrl = String((which === 'ours' ? host : plainApp).info.url);
+        const arrivals = new Map<number, number>();
+        const connection =
+          which === 'ours'
+            ? await probeClient(`${String(host.info.url)}/api`, false, arrivals)
+            : await probeClient(`${String(plainHub.info.url)}/client/?hub=${hub}`, true, arrivals);
+        const headers = { 'Content-Type': 'application/json' };
+        return {
+          side: {
             arrivals,
             send: async (seq) => (await httpPost(agent, `${appUrl}/api/sendMessage`, headers, JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ seq, text: filler }] }))).status,
-          };
-        };
-        return {
-          ours: await make(String(host.info.url), `${String(host.info.url)}/api`, false),
-          baseline: await make(String(plainApp.info.url), `${String(plainHub.info.url)}/client/?hub=${hub}`, true),
+          },
+          close: () => connection.stop(),
         };
       };
 
@@ -250,65 +271,77 @@ export const capacityScenario: Scenario = {
         await counter.connect();
       }
       const output = signalROutput.signalR({ hubName: bcHub, name: 'signalRMessages' });
-      const broadcastSides = async (bytes: number): Promise<Record<'ours' | 'baseline', Side>> => {
+      const broadcastSide = async (bytes: number, which: 'ours' | 'baseline'): Promise<OpenSide> => {
         const filler = payloadOf(bytes);
-        const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
-        const oursArrivals = new Map<number, number>();
-        const clientUrl = `${String(emulator.info.url)}/client/?hub=${bcHub}`;
-        const token = jwt.sign({}, BENCH_ACCESS_KEY, { algorithm: 'HS256', audience: clientUrl, expiresIn: 3600 });
-        closers.push(await probeClient(clientUrl, true, oursArrivals, token).then((c) => () => c.stop()));
-        const baselineArrivals = new Map<number, number>();
-        closers.push(await probeClient(`${String(plainHub.info.url)}/client/?hub=${bcHub}`, true, baselineArrivals).then((c) => () => c.stop()));
-        const send = withSignalR(
-          {
-            methods: ['POST'],
-            authLevel: 'anonymous',
-            extraOutputs: [output],
-            // The sequence number rides in the request: calls overlap, so no shared variable could carry it.
-            handler: async (request, context) => {
-              context.extraOutputs.set(output, { target: MESSAGE_TARGET, arguments: [{ seq: Number(request.query.get('seq')), text: filler }] });
-              return { status: 202 };
+        const arrivals = new Map<number, number>();
+        if (which === 'ours') {
+          const clientUrl = `${String(emulator.info.url)}/client/?hub=${bcHub}`;
+          const token = jwt.sign({}, BENCH_ACCESS_KEY, { algorithm: 'HS256', audience: clientUrl, expiresIn: 3600 });
+          const connection = await probeClient(clientUrl, true, arrivals, token);
+          const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
+          const send = withSignalR(
+            {
+              methods: ['POST'],
+              authLevel: 'anonymous',
+              extraOutputs: [output],
+              // The sequence number rides in the request: calls overlap, so no shared variable could carry it.
+              handler: async (request, context) => {
+                context.extraOutputs.set(output, { target: MESSAGE_TARGET, arguments: [{ seq: Number(request.query.get('seq')), text: filler }] });
+                return { status: 202 };
+              },
             },
-          },
-          { env: () => env },
-        );
+            { env: () => env },
+          );
+          return {
+            side: {
+              arrivals,
+              send: async (seq) => {
+                const request = new HttpRequest({ method: 'POST', url: `http://127.0.0.1/api/broadcast?seq=${seq}` });
+                const response = await send.handler(request, new InvocationContext({ functionName: 'broadcast', logHandler: () => undefined }));
+                return 'status' in response && response.status !== undefined ? response.status : 500;
+              },
+            },
+            close: () => connection.stop(),
+          };
+        }
+        const connection = await probeClient(`${String(plainHub.info.url)}/client/?hub=${bcHub}`, true, arrivals);
         const driver = new RestDriver(String(plainHub.info.url));
-        closers.push(() => driver.close());
         const path = `/api/hubs/${bcHub}/:send`;
         const headers = { Authorization: driver.authorization(path), 'Content-Type': 'application/json' };
         return {
-          ours: {
-            arrivals: oursArrivals,
-            send: async (seq) => {
-              const request = new HttpRequest({ method: 'POST', url: `http://127.0.0.1/api/broadcast?seq=${seq}` });
-              const response = await send.handler(request, new InvocationContext({ functionName: 'broadcast', logHandler: () => undefined }));
-              return 'status' in response && response.status !== undefined ? response.status : 500;
-            },
-          },
-          baseline: {
-            arrivals: baselineArrivals,
+          side: {
+            arrivals,
             send: async (seq) => (await httpPost(agent, driver.url(path), headers, JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ seq, text: filler }] }))).status,
+          },
+          close: async () => {
+            driver.close();
+            await connection.stop();
           },
         };
       };
 
+      const sequence: Sequence = { next: 1 };
       const groups = [];
       for (const [pipeline, build, startRate, unit] of [
-        ['sendMessage', sendMessageSides, ctx.quick ? 10 : 250, 'msg/s'],
-        ['broadcast', broadcastSides, ctx.quick ? 5 : 16, 'broadcasts/s'],
+        ['sendMessage', sendMessageSide, ctx.quick ? 10 : 250, 'msg/s'],
+        ['broadcast', broadcastSide, ctx.quick ? 5 : 16, 'broadcasts/s'],
       ] as const) {
         for (const [size, bytes] of sizes) {
-          const sides = await build(bytes);
-          const measure = (side: 'ours' | 'baseline') => async (): Promise<Metrics> => {
-            const label = `${pipeline} ${size} ${side}`;
-            // Warm the path (JIT, sockets, caches) at a low rate; not recorded.
-            await runStep(sides[side], startRate, seconds, 10_000_000);
-            const result = await sweep(sides[side], startRate, ctx.quick ? 0 : 2, seconds, ctx.log, label);
-            // With --rounds N the sweep runs N times; the chart shows the last one.
-            const previous = capacityCurves.findIndex((c) => c.pipeline === pipeline && c.size === size && c.side === side);
-            if (previous >= 0) capacityCurves.splice(previous, 1);
-            capacityCurves.push({ pipeline, size, side, unit, clients: pipeline === 'sendMessage' ? 1 : broadcastClients, ...result });
-            return curveMetrics(result);
+          const measure = (which: 'ours' | 'baseline') => async (): Promise<Metrics> => {
+            const label = `${pipeline} ${size} ${which}`;
+            const opened = await build(bytes, which);
+            try {
+              // Warm the path (JIT, sockets, caches) at a low rate; not recorded.
+              await runStep(opened.side, startRate, seconds, sequence);
+              const result = await sweep(opened.side, sequence, startRate, ctx.quick ? 0 : 2, seconds, ctx.log, label);
+              // With --rounds N the sweep runs N times; the chart shows the last one.
+              const previous = capacityCurves.findIndex((c) => c.pipeline === pipeline && c.size === size && c.side === which);
+              if (previous >= 0) capacityCurves.splice(previous, 1);
+              capacityCurves.push({ pipeline, size, side: which, unit, clients: pipeline === 'sendMessage' ? 1 : broadcastClients, ...result });
+              return curveMetrics(result);
+            } finally {
+              await opened.close();
+            }
           };
           const title = pipeline === 'sendMessage' ? `sendMessage -> 1 client, ${size}` : `broadcast -> ${broadcastClients} clients, ${size}`;
           groups.push({
@@ -322,6 +355,7 @@ export const capacityScenario: Scenario = {
               { label: `capacity ${title}: p99 at knee`, metric: 'p99AtKnee', unit: 'ms', ours: 'ours', baseline: 'baseline' },
               { label: `capacity ${title}: p50 at 2x knee`, metric: 'p50AtTwice', unit: 'ms', ours: 'ours', baseline: 'baseline' },
               { label: `capacity ${title}: p99 at 2x knee`, metric: 'p99AtTwice', unit: 'ms', ours: 'ours', baseline: 'baseline' },
+              { label: `capacity ${title}: call answered at 2x knee, p99`, metric: 'answerP99AtTwice', unit: 'ms', ours: 'ours', baseline: 'baseline' },
               { label: `capacity ${title}: refused at 2x knee`, metric: 'refusedAtTwice', unit: 'share', ours: 'ours', baseline: 'baseline' },
             ],
           });
