@@ -1,7 +1,7 @@
 /**
  * Child-process entry for every measured server (see bench/lib/childServer.ts):
  * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
- * requests: `rss` (after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
+ * requests: `rss` (after a full GC), `memory` (process.memoryUsage() after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
  * ms since the last `loop`), `connections`, `close`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -82,6 +82,11 @@ async function main(): Promise<void> {
       case 'rss':
         fullGc();
         reply(process.memoryUsage().rss);
+        break;
+      case 'memory':
+        // The parts of RSS after a full GC: V8's heap (reserved and used), memory outside it (Buffers, native).
+        fullGc();
+        reply(process.memoryUsage());
         break;
       case 'cpu': {
         // User + system CPU time of this process in microseconds: work per request, robust to a busy machine.

@@ -4,6 +4,7 @@ import { NO_UPSTREAM_ERROR, type UpstreamConnection, type UpstreamDispatcher } f
 import { InboundBuffer } from './inboundBuffer';
 import { atEndOfTurn, type EndOfTurn } from './turnBatch';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
+import { formatClientQuery } from '../contract';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
 import { jsonProtocol } from '../protocol/jsonProtocol';
@@ -35,6 +36,8 @@ export interface ConnectionHost {
 
 type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
+const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 
 /**
  * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
@@ -45,7 +48,7 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
   private transport: ClientTransport | undefined;
   private encoding: WireEncoding | undefined;
   private hubProtocol: HubProtocol | undefined;
-  private connectQuery: URLSearchParams | undefined;
+  private connectQuery: string | undefined;
   private readonly inbound = new InboundBuffer();
   private readonly createdAt: number;
   private lastReceivedAt: number;
@@ -55,15 +58,19 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
   /** Something was written since the last sweep: `lastSentAt` is then the sweep's time (no clock read per write). */
   private wroteSinceSweep = false;
 
+  /** The token's claims, for the upstream's `X-ASRS-User-Claims`; without an upstream none are kept (memory). */
+  readonly claims: Readonly<Record<string, unknown>>;
+
   constructor(
     private readonly host: ConnectionHost,
     readonly hub: string,
     readonly connectionId: string,
     readonly connectionToken: string,
     readonly userId: string | undefined,
-    readonly claims: Record<string, unknown>,
+    claims: Record<string, unknown>,
     now: number,
   ) {
+    this.claims = host.upstream !== undefined ? claims : NO_CLAIMS;
     this.createdAt = now;
     this.lastReceivedAt = now;
     this.lastSentAt = now;
@@ -81,8 +88,8 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
     return this.hubProtocol;
   }
 
-  /** The query of the request that opened the transport (forwarded to the upstream without its tokens). */
-  get clientQuery(): URLSearchParams | undefined {
+  /** The query of the request that opened the transport, formatted for the upstream (tokens removed). */
+  get clientQuery(): string | undefined {
     return this.connectQuery;
   }
 
@@ -94,7 +101,8 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
   attach(transport: ClientTransport, now: number, query?: URLSearchParams): boolean {
     if (this.state !== 'negotiated') return false;
     this.transport = transport;
-    this.connectQuery = query;
+    // Only the upstream reads it: without one, holding the request's query would cost every connection.
+    this.connectQuery = this.host.upstream !== undefined && query !== undefined ? formatClientQuery(query) : undefined;
     this.state = 'handshaking';
     this.lastReceivedAt = now;
     this.lastSentAt = now;
