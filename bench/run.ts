@@ -14,6 +14,7 @@ import { errorText, renderTable, runGroup, type RowResult, type RunContext, type
 import { capacityChartSvg } from './lib/capacityChart';
 import { capacityCurves, capacityScenario } from './scenarios/capacity';
 import { coldStartScenario } from './scenarios/coldStart';
+import { endpointsScenario } from './scenarios/endpoints';
 import { connectionsScenario } from './scenarios/connections';
 import { fanoutScenario } from './scenarios/fanout';
 import { latencyScenario } from './scenarios/latency';
@@ -32,6 +33,7 @@ export const SCENARIOS: Scenario[] = [
   capacityScenario,
   connectionsScenario,
   coldStartScenario,
+  endpointsScenario,
 ];
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');

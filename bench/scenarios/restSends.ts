@@ -14,10 +14,10 @@
  */
 import http from 'node:http';
 import axios from 'axios';
-import { HttpRequest, InvocationContext } from '@azure/functions';
-import { signalROutput, withSignalR, type SignalRMessage } from '../../src/bindings';
+import type { SignalRMessage } from '../../src/bindings';
 import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
+import { adapterSender } from '../lib/adapterSend';
 import { runClosedLoop } from '../lib/closedLoop';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
 import { RemoteHarness } from '../lib/harnessWorker';
@@ -59,48 +59,13 @@ export const restSendsScenario: Scenario = {
 
       // Our side: the real adapter path an app function takes.
       const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
-      const output = signalROutput.signalR({ hubName: HUB, name: 'signalRMessages' });
-      const message: SignalRMessage = { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER };
-      const send = withSignalR(
-        {
-          methods: ['POST'],
-          authLevel: 'anonymous',
-          extraOutputs: [output],
-          handler: async (_request, context) => {
-            context.extraOutputs.set(output, message);
-            return { status: 202 };
-          },
-        },
-        { env: () => env },
-      );
-      const request = new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/send' });
-      const adapterSend = async (): Promise<void> => {
-        const response = await send.handler(request, new InvocationContext({ functionName: 'send' }));
-        const status = 'status' in response ? response.status : undefined;
-        if (status !== 202) throw new Error(`adapter answered ${String(status)}`);
-      };
+      const adapterSend = adapterSender(env, HUB, { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER });
       // The same adapter path, each call to the next of MANY users (or groups), round-robin.
       let nextRecipient = 0;
       const manySend = (recipient: (i: number) => Partial<SignalRMessage>) =>
-        withSignalR(
-          {
-            methods: ['POST'],
-            authLevel: 'anonymous',
-            extraOutputs: [output],
-            handler: async (_request, context) => {
-              context.extraOutputs.set(output, { target: MESSAGE_TARGET, arguments: messageArguments(1), ...recipient(nextRecipient++ % MANY) });
-              return { status: 202 };
-            },
-          },
-          { env: () => env },
-        );
+        adapterSender(env, HUB, () => ({ target: MESSAGE_TARGET, arguments: messageArguments(1), ...recipient(nextRecipient++ % MANY) }));
       const toManyUsers = manySend((i) => ({ userId: `many-user${i}` }));
       const toManyGroups = manySend((i) => ({ groupName: `many-group${i}` }));
-      const adapterSendVia = (options: typeof send) => async (): Promise<void> => {
-        const response = await options.handler(request, new InvocationContext({ functionName: 'send' }));
-        const status = 'status' in response ? response.status : undefined;
-        if (status !== 202) throw new Error(`adapter answered ${String(status)}`);
-      };
 
       const axiosAgent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
       const client = axios.create({ httpAgent: axiosAgent });
@@ -152,9 +117,9 @@ export const restSendsScenario: Scenario = {
             sides: {
               adapter: closedLoopSide(adapterSend),
               axios: closedLoopSide(axiosSend),
-              adapterManyUsers: closedLoopSide(adapterSendVia(toManyUsers)),
+              adapterManyUsers: closedLoopSide(toManyUsers),
               axiosManyUsers: closedLoopSide(axiosSendTo(userTargets)),
-              adapterManyGroups: closedLoopSide(adapterSendVia(toManyGroups)),
+              adapterManyGroups: closedLoopSide(toManyGroups),
               axiosManyGroups: closedLoopSide(axiosSendTo(groupTargets)),
               nodeHttp: closedLoopSide(httpSend),
               ceiling: async () => {

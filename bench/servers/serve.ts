@@ -9,6 +9,7 @@ import { startPlainJsonServer } from './plainJson';
 import { startPlainAppServer } from './plainApp';
 import { startPlainHubServer } from './plainHub';
 import { startPlainUpstreamServer } from './plainUpstream';
+import { startDelayProxy } from './delayProxy';
 import { startOurEmulator, startOurLocalHost } from './ours';
 
 interface Running {
@@ -35,6 +36,11 @@ const kinds: Record<string, Starter> = {
   'plain-app': async (config) => {
     const server = await startPlainAppServer(String(config.hubUrl), String(config.hub));
     return { info: { url: server.url }, close: server.close };
+  },
+  'delay-proxy': async (config) => {
+    const upstreams = Array.isArray(config.upstreams) ? config.upstreams.map(String) : [];
+    const proxy = await startDelayProxy(upstreams, Number(config.oneWayDelayMs ?? 0));
+    return { info: Object.fromEntries(proxy.urls.map((url, i) => [`url${i}`, url])), close: proxy.close };
   },
   emulator: startOurEmulator,
   localhost: startOurLocalHost,

@@ -12,3 +12,4 @@ export * from './messages';
 export * from './serviceErrors';
 export * from './restOperations';
 export * from './upstream';
+export * from './clock';

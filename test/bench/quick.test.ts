@@ -10,7 +10,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER = path.join(ROOT, 'dist', 'bench', 'run.js');
-const SCENARIO_NAMES = ['negotiate', 'tokens', 'rest', 'fanout', 'latency', 'upstream', 'capacity', 'connections', 'coldstart'];
+const SCENARIO_NAMES = ['negotiate', 'tokens', 'rest', 'fanout', 'latency', 'upstream', 'capacity', 'connections', 'coldstart', 'endpoints'];
 
 interface Row {
   scenario: string;
