@@ -11,7 +11,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorText, renderTable, runGroup, type RowResult, type RunContext, type Scenario } from './framework';
+import { capacityChartSvg } from './lib/capacityChart';
+import { capacityCurves, capacityScenario } from './scenarios/capacity';
 import { coldStartScenario } from './scenarios/coldStart';
+import { endpointsScenario } from './scenarios/endpoints';
 import { connectionsScenario } from './scenarios/connections';
 import { fanoutScenario } from './scenarios/fanout';
 import { latencyScenario } from './scenarios/latency';
@@ -27,8 +30,10 @@ export const SCENARIOS: Scenario[] = [
   fanoutScenario,
   latencyScenario,
   upstreamScenario,
+  capacityScenario,
   connectionsScenario,
   coldStartScenario,
+  endpointsScenario,
 ];
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -130,10 +135,18 @@ async function main(): Promise<void> {
     rounds: options.rounds,
     machine: machine(),
     rows,
+    capacityCurves,
     failures,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (capacityCurves.length > 0) {
+    // A full run refreshes the chart the README shows; a quick one writes beside its JSON, leaving that alone.
+    const chart = options.quick ? path.join(path.dirname(options.out), 'capacity.svg') : path.join(PROJECT_ROOT, 'bench', 'capacity.svg');
+    const m = report.machine;
+    writeFileSync(chart, capacityChartSvg(capacityCurves, `${report.startedAt.slice(0, 10)}, ${m.cpus} vCPU ${m.cpuModel}, Node ${m.node}${options.quick ? ', --quick (not a measurement)' : ''}`));
+    log(`capacity chart: ${path.relative(process.cwd(), chart)}`);
+  }
 
   process.stdout.write(`${renderTable(rows)}\n`);
   log(`${rows.length} rows in ${report.durationSeconds.toFixed(0)} s; JSON: ${path.relative(process.cwd(), options.out)}`);

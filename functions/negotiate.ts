@@ -1,5 +1,5 @@
 import { app, type HttpFunctionOptions, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { getSignalRService } from '../src/client/service';
+import { getSignalRService, type NegotiateOptions } from '../src/client/service';
 import { readFunctionAppSettings } from '../src/app/appSettings';
 import { guard, jsonResponse } from '../src/app/guard';
 import { resolveCaller } from '../src/app/identity';
@@ -20,7 +20,9 @@ export async function negotiate(request: HttpRequest, context: InvocationContext
     const settings = readFunctionAppSettings();
     const caller = resolveCaller(request, settings.allowClientUserId);
     const service = getSignalRService();
-    const options: { userId?: string; lifetimeSeconds: number } = { lifetimeSeconds: settings.tokenLifetimeSeconds };
+    // With several SignalR Service endpoints the router picks one (a random online primary by default); it may
+    // read the request's headers and query.
+    const options: NegotiateOptions = { lifetimeSeconds: settings.tokenLifetimeSeconds, request: { headers: request.headers, query: request.query } };
     if (caller.kind !== 'anonymous') options.userId = caller.userId;
     const info = await service.clientConnectionInfo(settings.hubName, options);
     return jsonResponse(200, { url: info.url, accessToken: info.accessToken });

@@ -123,6 +123,13 @@ export async function readRss(server: ChildServer): Promise<number> {
   return rss;
 }
 
+/** process.memoryUsage() of the child after a full GC: where its RSS goes. */
+export async function readMemory(server: ChildServer): Promise<NodeJS.MemoryUsage> {
+  const usage = await server.request('memory');
+  if (typeof usage !== 'object' || usage === null || typeof (usage as { rss?: unknown }).rss !== 'number') throw new Error('child answered memory with something else');
+  return usage as NodeJS.MemoryUsage;
+}
+
 export async function readCpuMicros(server: ChildServer): Promise<number> {
   const micros = await server.request('cpu');
   if (typeof micros !== 'number') throw new Error('child answered cpu with a non-number');

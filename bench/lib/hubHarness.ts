@@ -16,14 +16,18 @@ import { countInvocations, handshakeRequest, pingFrame, RECORD_SEPARATOR, type H
 const PING_INTERVAL_MS = 5000;
 
 export interface HarnessConfig {
-  /** `negotiate`: our emulator (negotiate, then WebSocket); `direct`: the plain ws baseline. */
-  mode: 'negotiate' | 'direct';
+  /**
+   * `negotiate`: negotiate, then the WebSocket (what the official client does by default); `token`: the WebSocket
+   * straight away with the access token (the client's skipNegotiation); `direct`: the WebSocket with the user and
+   * group in the URL, for the plain ws baseline, which checks no token.
+   */
+  mode: 'negotiate' | 'token' | 'direct';
   /** http://127.0.0.1:port of the server. */
   baseUrl: string;
   hub: string;
   clients: number;
   protocol: HubProtocolName;
-  /** Needed in `negotiate` mode to sign client tokens. */
+  /** Needed in `negotiate` and `token` modes to sign client tokens. */
   accessKey?: string;
   /** User id of client i (undefined: anonymous). */
   userPrefix?: string;
@@ -132,7 +136,13 @@ export class HubHarness {
     const userId = this.config.userPrefix === undefined ? undefined : `${this.config.userPrefix}${index}`;
     let socketUrl: string;
     let connectionId: string;
-    if (this.config.mode === 'negotiate') {
+    if (this.config.mode === 'token') {
+      if (!this.signer) throw new Error('token mode needs accessKey');
+      // skipNegotiation: straight to the WebSocket with the token, as the official client does when told to.
+      const token = this.signer.sign({ aud: `${baseUrl}/client/?hub=${hub}`, ...(userId ? { 'asrs.s.uid': userId } : {}) });
+      connectionId = `token-${index}`;
+      socketUrl = `${baseUrl.replace(/^http/, 'ws')}/client/?hub=${encodeURIComponent(hub)}&access_token=${encodeURIComponent(token)}`;
+    } else if (this.config.mode === 'negotiate') {
       if (!this.signer) throw new Error('negotiate mode needs accessKey');
       const token = this.signer.sign({ aud: `${baseUrl}/client/?hub=${hub}`, ...(userId ? { 'asrs.s.uid': userId } : {}) });
       const reply = await this.postJson(`${baseUrl}/client/negotiate?hub=${encodeURIComponent(hub)}&negotiateVersion=1`, token, localAddress);
@@ -193,7 +203,22 @@ export class HubHarness {
     });
   }
 
-  private postJson(url: string, token: string, localAddress: string): Promise<unknown> {
+  /**
+   * POSTs and parses the JSON answer. A request sent on a kept-alive socket that the server closed at that moment
+   * (its idle timeout racing our reuse) fails with ECONNRESET before any answer: it is sent once more on a fresh
+   * socket, as Node's documentation advises (`request.reusedSocket`). Negotiate creates nothing that lasts when
+   * repeated (an unused negotiation expires), so the retry is safe.
+   */
+  private async postJson(url: string, token: string, localAddress: string): Promise<unknown> {
+    try {
+      return await this.postJsonOnce(url, token, localAddress);
+    } catch (error) {
+      if (error instanceof StaleSocketError) return this.postJsonOnce(url, token, localAddress);
+      throw error;
+    }
+  }
+
+  private postJsonOnce(url: string, token: string, localAddress: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         url,
@@ -215,7 +240,7 @@ export class HubHarness {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => reject(req.reusedSocket && error.code === 'ECONNRESET' ? new StaleSocketError() : error));
       req.end();
     });
   }
@@ -236,5 +261,12 @@ export class HubHarness {
     await Promise.all(closed);
     this.sockets.length = 0;
     this.agent.destroy();
+  }
+}
+
+/** A request failed on a reused keep-alive socket the server had closed: safe to send again on a new one. */
+class StaleSocketError extends Error {
+  constructor() {
+    super('a kept-alive socket was closed by the server as the request went out');
   }
 }

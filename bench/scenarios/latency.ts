@@ -52,10 +52,10 @@ async function drive(
 ): Promise<{ sentAt: Map<number, number>; failures: string[] }> {
   const sentAt = new Map<number, number>();
   const failures: string[] = [];
-  await runOpenLoop(ratePerSecond, count, (index) => {
+  await runOpenLoop(ratePerSecond, count, (index, dueAt) => {
     const sequence = firstSequence + index;
     const body = JSON.stringify({ target: MESSAGE_TARGET, arguments: [{ text: 'latency probe', sequence }] });
-    sentAt.set(sequence, performance.now());
+    sentAt.set(sequence, dueAt);
     return httpPost(agent, endpoint.sendUrl, { 'Content-Type': 'application/json' }, body).then(
       (reply) => {
         if (reply.status !== 202) failures.push(`status ${reply.status}: ${reply.body.slice(0, 200)}`);

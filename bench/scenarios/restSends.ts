@@ -7,13 +7,17 @@
  *
  * Placement (2 cores): the emulator in a child process (one core); every generator in the bench
  * process (the other core); a connected client of the target user counts deliveries in a worker.
+ *
+ * The many-recipient sides send each call to the next of 10,000 users (or groups): every call has its own URL and
+ * so its own REST token, and the caches on both sides (the adapter's token cache, the emulator's verified-token
+ * memory) see what an app with that many users brings them.
  */
 import http from 'node:http';
 import axios from 'axios';
-import { HttpRequest, InvocationContext } from '@azure/functions';
-import { signalROutput, withSignalR, type SignalRMessage } from '../../src/bindings';
+import type { SignalRMessage } from '../../src/bindings';
 import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { startChildServer, type ChildServer } from '../lib/childServer';
+import { adapterSender } from '../lib/adapterSend';
 import { runClosedLoop } from '../lib/closedLoop';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET, messageArguments } from '../lib/constants';
 import { RemoteHarness } from '../lib/harnessWorker';
@@ -23,6 +27,8 @@ import { RestDriver } from '../lib/restDriver';
 
 const HUB = 'restbench';
 const USER = 'bench-user0'; // the harness's client 0 with userPrefix 'bench-user'
+/** Distinct users and groups of the many-recipient sides: every call has its own URL, so token caches miss as in an app with that many users. */
+const MANY = 10_000;
 /** Azure SignalR Service's published REST send-to-user throughput at Unit100 (msg/s). */
 export const AZURE_UNIT100_SEND_TO_USER = 20000;
 
@@ -53,26 +59,13 @@ export const restSendsScenario: Scenario = {
 
       // Our side: the real adapter path an app function takes.
       const env = { AzureSignalRConnectionString: String(emulator.info.connectionString) };
-      const output = signalROutput.signalR({ hubName: HUB, name: 'signalRMessages' });
-      const message: SignalRMessage = { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER };
-      const send = withSignalR(
-        {
-          methods: ['POST'],
-          authLevel: 'anonymous',
-          extraOutputs: [output],
-          handler: async (_request, context) => {
-            context.extraOutputs.set(output, message);
-            return { status: 202 };
-          },
-        },
-        { env: () => env },
-      );
-      const request = new HttpRequest({ method: 'POST', url: 'http://127.0.0.1/api/send' });
-      const adapterSend = async (): Promise<void> => {
-        const response = await send.handler(request, new InvocationContext({ functionName: 'send' }));
-        const status = 'status' in response ? response.status : undefined;
-        if (status !== 202) throw new Error(`adapter answered ${String(status)}`);
-      };
+      const adapterSend = adapterSender(env, HUB, { target: MESSAGE_TARGET, arguments: messageArguments(1), userId: USER });
+      // The same adapter path, each call to the next of MANY users (or groups), round-robin.
+      let nextRecipient = 0;
+      const manySend = (recipient: (i: number) => Partial<SignalRMessage>) =>
+        adapterSender(env, HUB, () => ({ target: MESSAGE_TARGET, arguments: messageArguments(1), ...recipient(nextRecipient++ % MANY) }));
+      const toManyUsers = manySend((i) => ({ userId: `many-user${i}` }));
+      const toManyGroups = manySend((i) => ({ groupName: `many-group${i}` }));
 
       const axiosAgent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
       const client = axios.create({ httpAgent: axiosAgent });
@@ -84,6 +77,20 @@ export const restSendsScenario: Scenario = {
       const headers = { Authorization: authorization, 'Content-Type': 'application/json' };
       const axiosSend = async (): Promise<void> => {
         const response = await client.post(url, body, { headers });
+        if (response.status !== 202) throw new Error(`axios got ${response.status}`);
+      };
+      // Bare axios to MANY recipients: every URL's token signed by hand beforehand, so this side pays no signing.
+      const manyTargets = (kind: 'users' | 'groups', prefix: string) =>
+        Array.from({ length: MANY }, (_, i) => {
+          const recipientPath = `/api/hubs/${HUB}/${kind}/${prefix}${i}/:send`;
+          return { url: driver.url(recipientPath), headers: { Authorization: driver.authorization(recipientPath), 'Content-Type': 'application/json' } };
+        });
+      const userTargets = manyTargets('users', 'many-user');
+      const groupTargets = manyTargets('groups', 'many-group');
+      let nextTarget = 0;
+      const axiosSendTo = (targets: typeof userTargets) => async (): Promise<void> => {
+        const next = targets[nextTarget++ % MANY]!;
+        const response = await client.post(next.url, body, { headers: next.headers });
         if (response.status !== 202) throw new Error(`axios got ${response.status}`);
       };
       const httpSend = async (): Promise<void> => {
@@ -110,6 +117,10 @@ export const restSendsScenario: Scenario = {
             sides: {
               adapter: closedLoopSide(adapterSend),
               axios: closedLoopSide(axiosSend),
+              adapterManyUsers: closedLoopSide(toManyUsers),
+              axiosManyUsers: closedLoopSide(axiosSendTo(userTargets)),
+              adapterManyGroups: closedLoopSide(toManyGroups),
+              axiosManyGroups: closedLoopSide(axiosSendTo(groupTargets)),
               nodeHttp: closedLoopSide(httpSend),
               ceiling: async () => {
                 const result = await runRawLoad({ host: target.hostname, port: Number(target.port), request: rawRequest, connections: inFlight, durationMs });
@@ -123,6 +134,9 @@ export const restSendsScenario: Scenario = {
             rows: [
               { label: 'rest send-to-user: adapter vs axios', metric: 'rate', unit: 'msg/s', ours: 'adapter', baseline: 'axios', target: ratioAtLeast(0.9) },
               { label: 'rest: client CPU per send, adapter vs axios', metric: 'clientCpuMicrosPerSend', unit: 'µs', ours: 'adapter', baseline: 'axios' },
+              { label: `rest send-to-user, ${MANY.toLocaleString('en-US')} users: adapter vs axios`, metric: 'rate', unit: 'msg/s', ours: 'adapterManyUsers', baseline: 'axiosManyUsers', target: ratioAtLeast(0.9) },
+              { label: `rest send-to-group, ${MANY.toLocaleString('en-US')} groups: adapter vs axios`, metric: 'rate', unit: 'msg/s', ours: 'adapterManyGroups', baseline: 'axiosManyGroups', target: ratioAtLeast(0.9) },
+              { label: `rest: adapter, one user vs ${MANY.toLocaleString('en-US')} users`, metric: 'rate', unit: 'msg/s', ours: 'adapterManyUsers', baseline: 'adapter' },
               { label: 'rest layer: axios vs node:http', metric: 'rate', unit: 'msg/s', ours: 'axios', baseline: 'nodeHttp' },
               { label: 'rest layer: node:http vs raw ceiling', metric: 'rate', unit: 'msg/s', ours: 'nodeHttp', baseline: 'ceiling' },
               { label: 'rest: emulator ceiling vs Azure Unit100', metric: 'rate', unit: 'msg/s', ours: 'ceiling', baseline: 'azureUnit100' },

@@ -32,8 +32,7 @@ async function connect(emulatorUrl: string, hub: string): Promise<HubConnection>
 async function drive(connections: readonly HubConnection[], ratePerSecond: number, count: number, settleMs: number): Promise<{ latencies: number[]; lost: number; wrong: number }> {
   const latencies: number[] = [];
   let wrong = 0;
-  await runOpenLoop(ratePerSecond, count, (sequence) => {
-    const sentAt = performance.now();
+  await runOpenLoop(ratePerSecond, count, (sequence, sentAt) => {
     const answer = connections[sequence % connections.length]!.invoke('echo', sequence).then(
       (value: unknown) => {
         if (value === sequence) latencies.push(performance.now() - sentAt);

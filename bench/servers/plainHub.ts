@@ -4,8 +4,10 @@
  * (`/api/hubs/{hub}/:send`, `/groups/{group}/:send`, `/users/{user}/:send`) encodes the record once
  * per protocol and writes the same bytes to every target socket. No auth, no negotiate, no bookkeeping
  * beyond a Set per group/user: the least a hub server can do, for the fan-out, latency and
- * connections scenarios.
+ * connections scenarios. `POST /client/negotiate` answers fresh ids, so the connections scenario can also
+ * measure a plain server with the same hops as a negotiating SignalR client.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
@@ -21,6 +23,8 @@ interface Client {
   socket: WebSocket;
   protocol: HubProtocolName | null;
 }
+
+const NEGOTIATE_TRANSPORTS = [{ transport: 'WebSockets', transferFormats: ['Text', 'Binary'] }];
 
 const SEND_PATH = /^\/api\/hubs\/([^/]+)(?:\/(groups|users)\/([^/]+))?\/:send$/;
 
@@ -54,7 +58,15 @@ export async function startPlainHubServer(): Promise<PlainHubServer> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const match = req.method === 'POST' ? SEND_PATH.exec((req.url ?? '').split('?')[0]) : null;
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'POST' && path === '/client/negotiate') {
+        // The least a negotiate can be: fresh ids and the transports, no token check.
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+          JSON.stringify({ negotiateVersion: 1, connectionId: randomUUID(), connectionToken: randomUUID(), availableTransports: NEGOTIATE_TRANSPORTS }),
+        );
+        return;
+      }
+      const match = req.method === 'POST' ? SEND_PATH.exec(path) : null;
       if (!match) {
         res.writeHead(404).end();
         return;

@@ -1,13 +1,15 @@
 /**
  * Child-process entry for every measured server (see bench/lib/childServer.ts):
  * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
- * requests: `rss` (after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
+ * requests: `rss` (after a full GC), `memory` (process.memoryUsage() after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
  * ms since the last `loop`), `connections`, `close`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPlainJsonServer } from './plainJson';
+import { startPlainAppServer } from './plainApp';
 import { startPlainHubServer } from './plainHub';
 import { startPlainUpstreamServer } from './plainUpstream';
+import { startDelayProxy } from './delayProxy';
 import { startOurEmulator, startOurLocalHost } from './ours';
 
 interface Running {
@@ -30,6 +32,15 @@ const kinds: Record<string, Starter> = {
   'plain-upstream': async () => {
     const server = await startPlainUpstreamServer();
     return { info: { url: server.url }, close: server.close };
+  },
+  'plain-app': async (config) => {
+    const server = await startPlainAppServer(String(config.hubUrl), String(config.hub));
+    return { info: { url: server.url }, close: server.close };
+  },
+  'delay-proxy': async (config) => {
+    const upstreams = Array.isArray(config.upstreams) ? config.upstreams.map(String) : [];
+    const proxy = await startDelayProxy(upstreams, Number(config.oneWayDelayMs ?? 0));
+    return { info: Object.fromEntries(proxy.urls.map((url, i) => [`url${i}`, url])), close: proxy.close };
   },
   emulator: startOurEmulator,
   localhost: startOurLocalHost,
@@ -71,6 +82,11 @@ async function main(): Promise<void> {
       case 'rss':
         fullGc();
         reply(process.memoryUsage().rss);
+        break;
+      case 'memory':
+        // The parts of RSS after a full GC: V8's heap (reserved and used), memory outside it (Buffers, native).
+        fullGc();
+        reply(process.memoryUsage());
         break;
       case 'cpu': {
         // User + system CPU time of this process in microseconds: work per request, robust to a busy machine.

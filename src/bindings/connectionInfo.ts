@@ -1,5 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
-import { getSignalRService, type SignalRService } from '../client/service';
+import type { EndpointRouter } from '../client/endpoints/router';
+import { getSignalRService, type ClientConnectionOptions, type NegotiateOptions, type SignalRService } from '../client/service';
 import type { ConnectionInfoSpec, OutputSpec } from './declarations';
 import { SignalRInputError } from './errors';
 import { resolveExpression, type Environment, type ParsedExpression, type ResolutionSource } from './expressions';
@@ -32,25 +33,35 @@ export async function resolveHubName(expression: ParsedExpression, source: Resol
   return hub;
 }
 
+/** The hub and the client-token request (user, claims, lifetime) a connection-info declaration yields for this request. */
+export async function resolveTokenRequest(spec: ConnectionInfoSpec, source: ResolutionSource): Promise<{ hub: string; options: ClientConnectionOptions }> {
+  const hub = await resolveHubName(spec.hubName, source);
+  const userId = spec.userId === undefined ? undefined : await resolveExpression(spec.userId, source);
+  const idToken = spec.idToken === undefined ? undefined : await resolveExpression(spec.idToken, source);
+  const claims = claimsFromIdToken(idToken, spec.claimTypeList);
+  const options: ClientConnectionOptions = {};
+  if (userId !== undefined) options.userId = userId;
+  if (claims !== undefined) options.claims = claims;
+  if (spec.tokenLifetimeSeconds !== undefined) options.lifetimeSeconds = spec.tokenLifetimeSeconds;
+  return { hub, options };
+}
+
 /**
  * Resolves one `signalRConnectionInfo` input for this request: `{url, accessToken}` for the hub, with the
- * user id (if the expression yields one) and the claims copied from the id token.
+ * user id (if the expression yields one) and the claims copied from the id token, on the endpoint the router
+ * picks (it sees the request's headers and query).
  */
 export async function resolveConnectionInfo(
   spec: ConnectionInfoSpec,
   source: ResolutionSource,
   serviceFactory: SignalRServiceFactory = defaultServiceFactory,
+  router?: Partial<EndpointRouter>,
 ): Promise<SignalRConnectionInfo> {
-  const hub = await resolveHubName(spec.hubName, source);
-  const userId = spec.userId === undefined ? undefined : await resolveExpression(spec.userId, source);
-  const idToken = spec.idToken === undefined ? undefined : await resolveExpression(spec.idToken, source);
-  const claims = claimsFromIdToken(idToken, spec.claimTypeList);
+  const { hub, options } = await resolveTokenRequest(spec, source);
   const service = serviceFactory(spec.connectionStringSetting, source.env);
-  const options: { userId?: string; claims?: Record<string, string | string[]>; lifetimeSeconds?: number } = {};
-  if (userId !== undefined) options.userId = userId;
-  if (claims !== undefined) options.claims = claims;
-  if (spec.tokenLifetimeSeconds !== undefined) options.lifetimeSeconds = spec.tokenLifetimeSeconds;
-  const info = await service.clientConnectionInfo(hub, options);
+  const request: NegotiateOptions = { ...options, request: { headers: source.request.headers, query: source.request.query } };
+  if (router !== undefined) request.router = router;
+  const info = await service.clientConnectionInfo(hub, request);
   return { url: info.url, accessToken: info.accessToken };
 }
 

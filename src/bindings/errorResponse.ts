@@ -2,7 +2,9 @@ import type { HttpResponseInit, InvocationContext } from '@azure/functions';
 import { EntraAuthError } from '../client/auth/entra';
 import { TokenError } from '../client/auth/tokens';
 import { ConfigError } from '../client/config/connectionString';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
+import { SignalREndpointsError } from '../client/endpoints/errors';
+import { EndpointRoutingError } from '../client/endpoints/router';
+import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError } from '../client/rest/errors';
 import { PayloadTooLargeError, ServiceRuleError } from '../contract';
 import { SignalRInputError, SignalROutputValidationError, SignalRSendError } from './errors';
 import { ExpressionSyntaxError, MissingAppSettingError } from './expressions';
@@ -18,10 +20,15 @@ import { errorResponse, HttpError } from './httpErrors';
  * | REST argument refused (bad group name...) | 400    | InvalidArgument          |
  * | service said 404 (no such connection...)  | 404    | SignalRNotFound          |
  * | service said 413 / message over 1 MB      | 413    | PayloadTooLarge          |
+ * | service throttled (429, after retries)     | 503    | SignalRServiceBusy + Retry-After |
+ * | too many calls already in flight          | 503    | SignalRServiceBusy + Retry-After |
  * | service answered any other error status   | 502    | SignalRServiceRejected   |
  * | service unreachable / connection broke    | 503    | SignalRServiceUnavailable|
  * | service answered 503 (after retries)      | 503    | SignalRServiceUnavailable|
  * | service did not answer in time / said 504 | 504    | SignalRServiceTimeout    |
+ * | some endpoints accepted, others failed    | 502    | SignalRPartialFailure    |
+ * | every endpoint failed                     | as the first endpoint's failure   |
+ * | the app's endpoint router answered wrong  | 500    | SignalRRoutingError      |
  * | client token refused (over 4 KB of claims)| 400    | InvalidTokenRequest      |
  * | Microsoft Entra ID token/key unavailable  | 503    | SignalRAuthUnavailable   |
  * | app setting missing or invalid            | 500    | ConfigurationError       |
@@ -48,6 +55,12 @@ interface Classified {
 
 function classify(error: unknown, invocationId: string | undefined): Classified {
   if (error instanceof HttpError) return { response: error.toResponse(), log: error.message };
+
+  // Every endpoint failed (e.g. a negotiate whose token no endpoint could make): answered as the first failure,
+  // logged with all of them.
+  if (error instanceof SignalREndpointsError && !error.partial && error.failures.length > 0) {
+    return { response: classify(error.failures[0]!.error, invocationId).response, log: error.message };
+  }
 
   if (error instanceof SignalRSendError) {
     const inner = classifyRestFailure(error.cause, error.index === undefined ? undefined : `[${error.index}]`);
@@ -96,8 +109,28 @@ function classify(error: unknown, invocationId: string | undefined): Classified 
   return internal(error, invocationId);
 }
 
+/** Which endpoints a partial failure names to the caller: names only; URLs and causes go to the log. */
+function endpointNames(endpoints: SignalREndpointsError['succeeded']): string {
+  return endpoints.map((e) => (e.name === '' ? '(default)' : `'${e.name}'`)).join(', ');
+}
+
 /** Maps the REST layer's errors; undefined when `error` is not one of them. */
 function classifyRestFailure(error: unknown, field: string | undefined): HttpResponseInit | undefined {
+  if (error instanceof SignalREndpointsError) {
+    if (!error.partial) return classifyRestFailure(error.failures[0]?.error, field);
+    // Not a 503/504: those invite a retry, which would repeat the call where it succeeded (a message twice).
+    const total = error.failures.length + error.succeeded.length;
+    const failed = endpointNames(error.failures.map((failure) => failure.endpoint));
+    return errorResponse(
+      502,
+      'SignalRPartialFailure',
+      `the call succeeded on ${error.succeeded.length} of ${total} SignalR Service endpoints and failed on ${failed}; clients of the failed endpoints may have missed it, and repeating it would repeat it on the others (details in the function logs)`,
+      field,
+    );
+  }
+  if (error instanceof EndpointRoutingError) {
+    return errorResponse(500, 'SignalRRoutingError', error.message, field);
+  }
   if (error instanceof SignalRServiceError) {
     const code = error.errorCode === undefined ? '' : ` (${error.errorCode})`;
     if (error.status === 404) {
@@ -111,6 +144,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     if (error.status === 503) {
       return errorResponse(503, 'SignalRServiceUnavailable', 'the SignalR Service is unavailable (HTTP 503)', field);
     }
+    if (error.status === 429) {
+      // The service throttles (past its unit's capacity): the caller backs off as the service asked, or for a second.
+      return retryAfter(errorResponse(503, 'SignalRServiceBusy', 'the SignalR Service is throttling this app (HTTP 429); retry shortly', field), 1);
+    }
     if (error.status === 504) {
       return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time (HTTP 504)', field);
     }
@@ -122,6 +159,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
   if (error instanceof SignalRTimeoutError) {
     return errorResponse(504, 'SignalRServiceTimeout', 'the SignalR Service did not answer in time', field);
   }
+  if (error instanceof SignalRBusyError) {
+    // Refused before sending: past capacity the caller hears so at once and may come back shortly.
+    return retryAfter(errorResponse(503, 'SignalRServiceBusy', 'the SignalR Service is slower than the load on this app; retry shortly', field), 1);
+  }
   if (error instanceof PayloadTooLargeError) {
     // Refused locally before upload: the same situation, and the same answer, as the service's own 413.
     return errorResponse(413, 'PayloadTooLarge', 'the message is larger than the SignalR Service accepts (1 MB)', field ?? error.parameter);
@@ -130,6 +171,10 @@ function classifyRestFailure(error: unknown, field: string | undefined): HttpRes
     return errorResponse(400, 'InvalidArgument', error.message, field ?? error.parameter);
   }
   return undefined;
+}
+
+function retryAfter(response: HttpResponseInit, seconds: number): HttpResponseInit {
+  return { ...response, headers: { ...(response.headers as Record<string, string> | undefined), 'retry-after': String(seconds) } };
 }
 
 function internal(error: unknown, invocationId: string | undefined): Classified {

@@ -1,10 +1,22 @@
 /**
  * In-process SignalR bindings for Azure Functions (v4 Node model): `signalRInput.connectionInfo`,
- * `signalROutput.signalR` and the `withSignalR` wrapper that runs them. See withSignalR.ts for the design
- * and for how the same handler moves to the official extension.
+ * `signalRInput.endpoints`, `signalRInput.negotiation`, `signalROutput.signalR` and the `withSignalR` wrapper that
+ * runs them. See withSignalR.ts for the design and for how the same handler moves to the official extension.
  */
 export { signalRInput, signalROutput, DEFAULT_CONNECTION_STRING_SETTING } from './declarations';
-export type { SignalRConnectionInfoInput, SignalRConnectionInfoOptions, SignalROutput, SignalROutputOptions } from './declarations';
+export type {
+  SignalRConnectionInfoInput,
+  SignalRConnectionInfoOptions,
+  SignalREndpointsInput,
+  SignalREndpointsOptions,
+  SignalRNegotiationInput,
+  SignalRNegotiationOptions,
+  SignalROutput,
+  SignalROutputOptions,
+} from './declarations';
+export type { SignalREndpointInfo } from './endpointJson';
+export type { SignalREndpointConnectionInfo, SignalRNegotiationContext } from './endpointInputs';
+export type { EndpointRouter, NegotiateContext, RoutableEndpoint } from '../client/endpoints/router';
 export { withSignalR } from './withSignalR';
 export type { SignalRAdapterOptions } from './withSignalR';
 export type { SignalRConnectionInfo, SignalRServiceFactory } from './connectionInfo';

@@ -1,4 +1,5 @@
 import { SignalROutputValidationError } from './errors';
+import { readEndpointRefs, type EndpointRef, type SignalREndpointInfo } from './endpointJson';
 import { GROUP_NAME_RULE, isPlainObject, isValidGroupName, MAX_ARGUMENTS_DEPTH, nestsDeeperThan } from '../contract';
 
 /**
@@ -12,8 +13,11 @@ export interface SignalRMessage {
   userId?: string;
   groupName?: string;
   connectionId?: string;
-  /** Multi-endpoint routing of the official binding. Accepted and ignored: this adapter has one endpoint. */
-  endpoints?: unknown[];
+  /**
+   * With several SignalR Service endpoints: send to these only (entries of the `signalREndpoints` input, or
+   * `{name}` / `{endpoint}`), online or not. Left out: every online endpoint. See endpointJson.ts.
+   */
+  endpoints?: ReadonlyArray<Partial<SignalREndpointInfo>>;
 }
 
 export type SignalRGroupActionType = 'add' | 'remove' | 'removeAll';
@@ -23,6 +27,8 @@ export interface SignalRGroupAction {
   userId?: string;
   connectionId?: string;
   groupName?: string;
+  /** As on SignalRMessage: the endpoints to apply the action on. */
+  endpoints?: ReadonlyArray<Partial<SignalREndpointInfo>>;
 }
 
 /** What a handler may set on a `signalR` output: one item or an array of them. */
@@ -48,10 +54,12 @@ export interface NormalizedItem {
   /** Position in the output array, undefined for a single object. */
   index?: number;
   operation: SignalROperation;
+  /** The item's `endpoints`, validated; undefined: routed to every online endpoint. */
+  endpoints?: readonly EndpointRef[];
 }
 
 const MESSAGE_KEYS = ['target', 'arguments', 'userId', 'groupName', 'connectionId', 'endpoints'] as const;
-const GROUP_ACTION_KEYS = ['action', 'userId', 'connectionId', 'groupName'] as const;
+const GROUP_ACTION_KEYS = ['action', 'userId', 'connectionId', 'groupName', 'endpoints'] as const;
 
 /**
  * Validates and routes a `signalR` output value. `undefined`/`null` (the handler set nothing) is no items.
@@ -70,7 +78,9 @@ function normalizeItem(item: unknown, index: number | undefined): NormalizedItem
   }
   const fields = readKnownFields(item, index);
   const operation = fields.has('action') ? groupActionOperation(fields, index) : messageOperation(fields, index);
-  return index === undefined ? { operation } : { index, operation };
+  const normalized: NormalizedItem = index === undefined ? { operation } : { index, operation };
+  if (fields.has('endpoints')) normalized.endpoints = readEndpointRefs(fields.get('endpoints'), index);
+  return normalized;
 }
 
 /** Collects the item's known keys under their camelCase names, rejecting two spellings of one key. */
@@ -123,10 +133,6 @@ function messageOperation(fields: Map<string, unknown>, index: number | undefine
   if (!Array.isArray(args)) throw new SignalROutputValidationError(index, 'arguments', 'must be an array');
   if (nestsDeeperThan(args, MAX_ARGUMENTS_DEPTH)) {
     throw new SignalROutputValidationError(index, 'arguments', `must not nest deeper than ${MAX_ARGUMENTS_DEPTH} levels`);
-  }
-  const endpoints = fields.get('endpoints');
-  if (endpoints !== undefined && !Array.isArray(endpoints)) {
-    throw new SignalROutputValidationError(index, 'endpoints', 'must be an array when given');
   }
   const connectionId = optionalId(fields, 'connectionId', index);
   const userId = optionalId(fields, 'userId', index);

@@ -1,5 +1,7 @@
 import type { CallOptions, SignalRRestApi } from '../client/rest/restApi';
+import type { ServiceEndpoint } from '../client/service';
 import { checkConnectionId, checkGroupName, checkUserId, serializeRestMessage } from '../contract';
+import { selectEndpoints } from './endpointJson';
 import { SignalRSendError } from './errors';
 import { describeOperation, type NormalizedItem, type SignalROperation } from './outputItems';
 
@@ -41,13 +43,29 @@ function checkOperation(op: SignalROperation): void {
 }
 
 /**
+ * The call options of each item: an item naming its `endpoints` gets exactly those of `available` (the
+ * service's endpoints). Every item is resolved before anything is sent, so a bad entry sends nothing.
+ */
+function itemOptions(items: readonly NormalizedItem[], available: readonly ServiceEndpoint[], options: CallOptions | undefined): Array<CallOptions | undefined> {
+  return items.map((item) => (item.endpoints === undefined ? options : { ...options, endpoints: selectEndpoints(item.endpoints, available, item.index) }));
+}
+
+/**
  * Sends the items one after another, in array order, waiting for each call to finish before the next.
  * WHY sequential: the service delivers messages from one REST call in order, but two concurrent calls may
  * overtake each other, so a handler that sets [join group, send to group] or [msg1, msg2] for one target
  * would otherwise race. The first failure stops the batch and is reported with the failing item's index
- * and how many items were sent before it.
+ * and how many items were sent before it. `endpoints`: the service's endpoints, which items' own
+ * `endpoints` entries are matched against.
  */
-export async function sendAll(rest: SignalRRestApi, hub: string, items: readonly NormalizedItem[], options?: CallOptions): Promise<void> {
+export async function sendAll(
+  rest: SignalRRestApi,
+  hub: string,
+  items: readonly NormalizedItem[],
+  options?: CallOptions,
+  endpoints: readonly ServiceEndpoint[] = [],
+): Promise<void> {
+  const perItem = itemOptions(items, endpoints, options);
   // A batch is all or nothing for what can be known before sending: an item the REST client would refuse
   // (id over 1024 characters, message over 1 MB) must not let the items before it go out. A single item is
   // checked by the REST client itself, so the JSON is not serialized twice on the common path.
@@ -63,7 +81,7 @@ export async function sendAll(rest: SignalRRestApi, hub: string, items: readonly
   for (let position = 0; position < items.length; position++) {
     const item = items[position];
     try {
-      await performOperation(rest, hub, item.operation, options);
+      await performOperation(rest, hub, item.operation, perItem[position]);
     } catch (cause) {
       throw new SignalRSendError(item.index, describeOperation(item.operation), position, items.length, cause);
     }

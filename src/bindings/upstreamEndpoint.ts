@@ -66,13 +66,18 @@ export function signalRUpstreamHandler(options: SignalRUpstreamOptions = {}): Ht
   };
 }
 
-/** The AccessKeys of the triggers' connection strings; undefined when one has none (identity-based). */
+/**
+ * The AccessKeys of the triggers' connection strings, every endpoint's when a setting has several (any of those
+ * instances may call the upstream); undefined when one has none (identity-based).
+ */
 function accessKeys(settings: readonly string[], env: Environment, serviceFactory: SignalRServiceFactory): string[] | undefined {
   const keys: string[] = [];
   for (const setting of settings) {
-    const auth = serviceFactory(setting, env).config.auth;
-    if (auth.kind !== 'accessKey') return undefined;
-    keys.push(auth.accessKey);
+    for (const endpoint of serviceFactory(setting, env).endpoints) {
+      const auth = endpoint.config.auth;
+      if (auth.kind !== 'accessKey') return undefined;
+      keys.push(auth.accessKey);
+    }
   }
   return keys;
 }

@@ -1,8 +1,10 @@
 import type { FunctionInput, FunctionOutput, HttpFunctionOptions, HttpHandler, HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { EndpointRouter } from '../client/endpoints/router';
 import type { CallOptions } from '../client/rest/restApi';
 import { toErrorResponse } from './errorResponse';
 import { defaultServiceFactory, resolveConnectionInfo, resolveOutputTarget, type SignalRServiceFactory } from './connectionInfo';
-import { connectionInfoSpecOf, outputSpecOf, type ConnectionInfoSpec, type OutputSpec } from './declarations';
+import { inputSpecOf, outputSpecOf, type InputSpec, type OutputSpec } from './declarations';
+import { resolveEndpointsInput, resolveNegotiationInput } from './endpointInputs';
 import { bodyReaderFor, type Environment, type ResolutionSource } from './expressions';
 import { normalizeSignalROutput } from './outputItems';
 import { sendAll } from './send';
@@ -15,7 +17,8 @@ import { sendAll } from './send';
  * refuse to start. `withSignalR` therefore takes the same options as `app.http`, removes OUR binding objects
  * from `extraInputs` / `extraOutputs` (real bindings stay and go to the host), and around the handler:
  *
- * 1. resolves each connection-info input from the request and stores it with `context.extraInputs.set`;
+ * 1. resolves each input (connection info, endpoints, negotiation) from the request and stores it with
+ *    `context.extraInputs.set`;
  * 2. runs the handler;
  * 3. reads each output with `context.extraOutputs.get`, validates every item, then performs the items
  *    sequentially in array order (outputs in declaration order) — per-target order is kept.
@@ -56,13 +59,19 @@ export interface SignalRAdapterOptions {
   callOptions?: (env: Environment) => CallOptions | undefined;
   /** How a connection-string setting becomes a service. Default `getSignalRService` (cached per setting value). */
   serviceFactory?: SignalRServiceFactory;
+  /**
+   * With several SignalR Service endpoints: the app's router (shaped like the official `IEndpointRouter`;
+   * methods left out route as by default). `connectionInfo` inputs ask its `getNegotiateEndpoint` with the
+   * request's headers and query; outputs ask its `getEndpointsFor…` methods.
+   */
+  router?: Partial<EndpointRouter>;
 }
 
 /** The extra bindings of any function's options. */
 export type ExtraBindings = Pick<HttpFunctionOptions, 'extraInputs' | 'extraOutputs'>;
 
 export interface SplitBindings {
-  inputs: Array<{ binding: FunctionInput; spec: ConnectionInfoSpec }>;
+  inputs: Array<{ binding: FunctionInput; spec: InputSpec }>;
   outputs: Array<{ binding: FunctionOutput; spec: OutputSpec }>;
   hostInputs: FunctionInput[];
   hostOutputs: FunctionOutput[];
@@ -84,7 +93,7 @@ export function splitBindings(options: ExtraBindings): SplitBindings {
   assertDistinctNames(options);
   const split: SplitBindings = { inputs: [], outputs: [], hostInputs: [], hostOutputs: [] };
   for (const binding of options.extraInputs ?? []) {
-    const spec = connectionInfoSpecOf(binding);
+    const spec = inputSpecOf(binding);
     if (spec === undefined) split.hostInputs.push(binding);
     else split.inputs.push({ binding, spec });
   }
@@ -106,7 +115,7 @@ export function withSignalR(options: HttpFunctionOptions, adapter: SignalRAdapte
     const env = readEnv();
     const source: ResolutionSource = { request, env, body: bodyReaderFor(request) };
     try {
-      await resolveSignalRInputs(split.inputs, context, source, serviceFactory);
+      await resolveSignalRInputs(split.inputs, context, source, serviceFactory, adapter.router);
     } catch (error) {
       return toErrorResponse(error, context);
     }
@@ -114,7 +123,7 @@ export function withSignalR(options: HttpFunctionOptions, adapter: SignalRAdapte
     const response = await innerHandler(request, context);
 
     try {
-      await flushSignalROutputs(split.outputs, context, source, serviceFactory, adapter.callOptions?.(env));
+      await flushSignalROutputs(split.outputs, context, source, serviceFactory, withRouter(adapter.callOptions?.(env), adapter.router));
     } catch (error) {
       return toErrorResponse(error, context);
     }
@@ -130,15 +139,32 @@ export function withSignalR(options: HttpFunctionOptions, adapter: SignalRAdapte
   return wrapped;
 }
 
-/** Resolves connection-info inputs into `context.extraInputs`. Exposed for other wrappers and tests. */
+function withRouter(options: CallOptions | undefined, router: Partial<EndpointRouter> | undefined): CallOptions | undefined {
+  return router === undefined ? options : { ...options, router };
+}
+
+/** Resolves one input declaration for this request. */
+function resolveInput(spec: InputSpec, source: ResolutionSource, serviceFactory: SignalRServiceFactory, router: Partial<EndpointRouter> | undefined): Promise<unknown> {
+  switch (spec.kind) {
+    case 'connectionInfo':
+      return resolveConnectionInfo(spec, source, serviceFactory, router);
+    case 'negotiation':
+      return resolveNegotiationInput(spec, source, serviceFactory);
+    case 'endpoints':
+      return resolveEndpointsInput(spec, source, serviceFactory);
+  }
+}
+
+/** Resolves the SignalR inputs into `context.extraInputs`. Exposed for other wrappers and tests. */
 export async function resolveSignalRInputs(
-  inputs: ReadonlyArray<{ binding: FunctionInput; spec: ConnectionInfoSpec }>,
+  inputs: ReadonlyArray<{ binding: FunctionInput; spec: InputSpec }>,
   context: InvocationContext,
   source: ResolutionSource,
   serviceFactory: SignalRServiceFactory = defaultServiceFactory,
+  router?: Partial<EndpointRouter>,
 ): Promise<void> {
   for (const { binding, spec } of inputs) {
-    context.extraInputs.set(binding, await resolveConnectionInfo(spec, source, serviceFactory));
+    context.extraInputs.set(binding, await resolveInput(spec, source, serviceFactory, router));
   }
 }
 
@@ -157,6 +183,6 @@ export async function flushSignalROutputs(
   for (const { spec, items } of batches) {
     if (items.length === 0) continue;
     const { service, hub } = await resolveOutputTarget(spec, source, serviceFactory);
-    await sendAll(service.rest, hub, items, callOptions);
+    await sendAll(service.rest, hub, items, callOptions, service.endpoints);
   }
 }

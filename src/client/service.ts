@@ -1,120 +1,199 @@
 /**
- * Entry point for everything that talks to Azure SignalR Service: the parsed config, the REST client,
- * and the negotiate answer (`{url, accessToken}`) for clients.
+ * Entry point for everything that talks to Azure SignalR Service: the endpoints of a connection setting (one
+ * for most apps, several with `Azure:SignalR:Endpoints:<name>` settings), REST calls to them, and the negotiate
+ * answer (`{url, accessToken}`) for clients.
  *
- * `getSignalRService()` caches one service per (app setting, connection-string value), so the signing
- * key object, the keep-alive agents and the token caches are built once per process and a changed
- * setting value yields a fresh service.
+ * With one endpoint the service is that endpoint: `rest` is its REST client, negotiate signs for it, nothing is
+ * health-checked (nothing to fail over to, as with the official SDK), so single-endpoint apps behave and cost
+ * exactly as before. With several, `rest` fans out to them (src/client/endpoints/fanOutRestApi.ts), negotiate
+ * asks the router (src/client/endpoints/router.ts), and each endpoint is health-checked in the background
+ * (src/client/endpoints/health.ts), every `SignalREndpointHealthIntervalSeconds`.
+ *
+ * `getSignalRService()` caches one service per (setting, its value, the endpoint settings), so signing keys,
+ * keep-alive agents, token caches and health timers are built once per process, and changed settings yield a
+ * fresh service.
  */
-import { type SignalRConnectionConfig } from './config/connectionString';
+import type { Clock } from '../contract';
+import { systemClock } from '../contract';
+import type { SignalRConnectionConfig } from './config/connectionString';
+import { endpointEntries, forgetEndpointEntries, parseEndpointSettings, type EndpointEntry, type EndpointSetting } from './config/endpointSettings';
+import { DEFAULT_HEALTH_INTERVAL_SECONDS, HEALTH_CHECK_TIMEOUT_MS, HEALTH_INTERVAL_SETTING, readHealthIntervalMs } from './config/healthInterval';
 import { DEFAULT_CONNECTION_SETTING, readConnectionStringValue, type Environment } from './config/settings';
-import { parseConnectionString } from './config/connectionString';
-import { accessKeyAuthorizer, entraAuthorizer } from './auth/authorizers';
-import { createEntraCredential, EntraAccessKeySource, EntraTokenSource, type IdentityModuleLoader, type TokenCredentialLike } from './auth/entra';
-import { TokenIssuer, type ClientTokenRequest } from './auth/tokens';
-import { SignalRRestClient, type SignalRRestClientOptions } from './rest/client';
-import { normalizeHubName } from '../contract';
+import { TokenError } from './auth/tokens';
+import { SignalREndpointsError, type EndpointFailure } from './endpoints/errors';
+import { FanOutRestApi, type FanOutMember } from './endpoints/fanOutRestApi';
+import { EndpointHealth } from './endpoints/health';
+import { completeRouter, defaultEndpointRouter, routedSubset, type EndpointRouter, type NegotiateContext, type RequestValues } from './endpoints/router';
+import { createServiceEndpoint, type ClientConnectionInfo, type ClientConnectionOptions, type EndpointClientOptions, type OwnedEndpoint, type ServiceEndpoint } from './endpoints/serviceEndpoint';
+import { SignalRBusyError } from './rest/errors';
 import type { SignalRRestApi } from './rest/restApi';
+import { ServiceRuleError } from '../contract';
 
-export interface ClientConnectionOptions {
-  userId?: string;
-  claims?: Record<string, string | string[]>;
-  lifetimeSeconds?: number;
-}
+export { clientUrl } from './endpoints/serviceEndpoint';
+export type { ClientConnectionInfo, ClientConnectionOptions, ServiceEndpoint } from './endpoints/serviceEndpoint';
 
-export interface ClientConnectionInfo {
-  url: string;
-  accessToken: string;
+export interface NegotiateOptions extends ClientConnectionOptions {
+  /** The HTTP request negotiate answers, for routers that choose by it (e.g. by a region header). */
+  request?: { headers?: RequestValues; query?: RequestValues };
+  /** The router for this negotiate; methods it leaves out route as by default. */
+  router?: Partial<EndpointRouter>;
 }
 
 export interface SignalRService {
+  /** The first endpoint's parsed connection string; with one endpoint, its only one. */
   readonly config: SignalRConnectionConfig;
+  /** Every endpoint: the connection setting's own first (name `''`), then the named ones by name. */
+  readonly endpoints: readonly ServiceEndpoint[];
+  /** REST calls: the endpoint's client, or with several endpoints the fan-out over them. */
   readonly rest: SignalRRestApi;
-  /**
-   * Negotiate answer for `hub`: `url` = `{clientEndpoint}/client/?hub={lower-cased hub}` and a token
-   * whose `aud` is exactly that url. (The .NET SDK builds `aud` from Endpoint without Port; our
-   * emulator accepts either form, and using the url itself keeps `aud` equal to what the client dials.)
-   */
-  clientConnectionInfo(hub: string, options?: ClientConnectionOptions): Promise<ClientConnectionInfo>;
+  /** Negotiate answer on the endpoint the router picks (random online primary by default). */
+  clientConnectionInfo(hub: string, options?: NegotiateOptions): Promise<ClientConnectionInfo>;
 }
 
-export interface CreateServiceOptions {
-  /** REST client tuning (timeout, retries). */
-  rest?: Omit<SignalRRestClientOptions, 'endpoint' | 'authorizer'>;
-  /** Entra credential to use instead of one built from the connection string (tests, custom auth). */
-  credential?: TokenCredentialLike;
-  /** How @azure/identity is loaded (tests). */
-  loadIdentity?: IdentityModuleLoader;
+export interface CreateServiceOptions extends EndpointClientOptions {
+  /** Time between health checks of each endpoint when there are several. Default 5000 ms. */
+  healthIntervalMs?: number;
+  /** Time source of the health checks (tests inject a fake one). */
+  clock?: Clock;
+  /** The service's router (default: random online primary for negotiate, every online endpoint for calls). */
+  router?: Partial<EndpointRouter>;
+  /** Where endpoint health changes are reported. Default `console.warn`. */
+  log?: (line: string) => void;
 }
 
-/** A service plus `close()`, for owners that must release sockets (tests, shutdown). */
+/** A service plus `close()`, for owners that must release sockets and timers (tests, shutdown). */
 export interface ClosableSignalRService extends SignalRService {
   close(): void;
 }
 
-export function clientUrl(clientEndpoint: string, hub: string): string {
-  return `${clientEndpoint}/client/?hub=${encodeURIComponent(normalizeHubName(hub))}`;
+/** Builds a service for already parsed settings (no caching): one config, or the endpoints of endpointSettings.ts. */
+export function createSignalRService(settings: SignalRConnectionConfig | readonly EndpointSetting[], options: CreateServiceOptions = {}): ClosableSignalRService {
+  const list: readonly EndpointSetting[] = isSettingList(settings) ? settings : [{ name: '', type: 'primary', setting: settings.settingName, config: settings }];
+  if (list.length === 0) throw new RangeError('a SignalR service needs at least one endpoint');
+  if (list.length === 1) {
+    const owned = createServiceEndpoint(list[0]!, options);
+    const { endpoint } = owned;
+    return {
+      config: endpoint.config,
+      endpoints: Object.freeze([endpoint]),
+      rest: endpoint.rest,
+      clientConnectionInfo: (hub, request) => endpoint.clientConnectionInfo(hub, tokenOptionsOf(request)),
+      close: () => owned.close(),
+    };
+  }
+  return createMultiEndpointService(list, options);
 }
 
-/** Builds a service for an already parsed config (no caching). */
-export function createSignalRService(config: SignalRConnectionConfig, options: CreateServiceOptions = {}): ClosableSignalRService {
-  const auth = config.auth;
-  let rest: SignalRRestClient;
-  let closeAccessKeys = (): void => undefined;
-  let signClientToken: (audience: string, request: Omit<ClientTokenRequest, 'audience'>) => Promise<string>;
+function isSettingList(settings: SignalRConnectionConfig | readonly EndpointSetting[]): settings is readonly EndpointSetting[] {
+  return Array.isArray(settings);
+}
 
-  if (auth.kind === 'accessKey') {
-    const issuer = new TokenIssuer(auth.accessKey);
-    // The key is passed as a secret to redact: it must never reach an error message, even if echoed back.
-    rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer), secrets: [auth.accessKey] });
-    signClientToken = async (audience, request) => issuer.clientToken({ audience, ...request });
-  } else {
-    const credential = options.credential ?? createEntraCredential(auth.credential, auth.authType, config.settingName, options.loadIdentity);
-    const tokens = new EntraTokenSource(credential);
-    // The access-key request takes the REST client's policy (budget, retries, sockets) like every other call.
-    const accessKeys = new EntraAccessKeySource(config.serverEndpoint, tokens, options.rest);
-    closeAccessKeys = () => accessKeys.close();
-    rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: entraAuthorizer(tokens) });
-    signClientToken = async (audience, request) => (await accessKeys.issuer()).clientToken({ audience, ...request });
-  }
+function tokenOptionsOf(request: NegotiateOptions | undefined): ClientConnectionOptions {
+  const options: ClientConnectionOptions = {};
+  if (request?.userId !== undefined) options.userId = request.userId;
+  if (request?.claims !== undefined) options.claims = request.claims;
+  if (request?.lifetimeSeconds !== undefined) options.lifetimeSeconds = request.lifetimeSeconds;
+  return options;
+}
+
+function createMultiEndpointService(list: readonly EndpointSetting[], options: CreateServiceOptions): ClosableSignalRService {
+  const intervalMs = options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_SECONDS * 1000;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? ((line: string) => console.warn(line));
+  const router = completeRouter(options.router, defaultEndpointRouter);
+  const healths: EndpointHealth[] = [];
+  const owned: OwnedEndpoint[] = [];
+  const members: FanOutMember[] = list.map((setting) => {
+    // The check is only called once start() runs, after `own` exists. A check this app's own bound of calls in flight
+    // refused says nothing about the instance: the state stays as it was.
+    const check = (signal: AbortSignal): Promise<boolean> =>
+      own.endpoint.rest.isServiceHealthy({ timeoutMs: HEALTH_CHECK_TIMEOUT_MS, signal }).catch((error: unknown) => {
+        if (error instanceof SignalRBusyError) return health.online;
+        throw error;
+      });
+    const health = new EndpointHealth({ check, intervalMs, clock });
+    const own = createServiceEndpoint(setting, options, health);
+    health.onChange((online, checks) => log(`SignalR endpoint ${own.endpoint.toString()} is ${online ? 'online again' : 'offline'}: health check ${checks} ${online ? 'succeeded' : 'failed'}`));
+    health.start();
+    healths.push(health);
+    owned.push(own);
+    return { endpoint: own.endpoint, recheck: () => health.checkSoon(), checkNow: () => health.checkNow() };
+  });
+  const endpoints = Object.freeze(members.map((member) => member.endpoint));
 
   return {
-    config,
-    rest,
-    async clientConnectionInfo(hub: string, request: ClientConnectionOptions = {}): Promise<ClientConnectionInfo> {
-      const url = clientUrl(config.clientEndpoint, hub);
-      const tokenRequest: Omit<ClientTokenRequest, 'audience'> = {};
-      if (request.userId !== undefined) tokenRequest.userId = request.userId;
-      if (request.claims !== undefined) tokenRequest.claims = request.claims;
-      if (request.lifetimeSeconds !== undefined) tokenRequest.lifetimeSeconds = request.lifetimeSeconds;
-      return { url, accessToken: await signClientToken(url, tokenRequest) };
-    },
+    config: endpoints[0]!.config,
+    endpoints,
+    rest: new FanOutRestApi(members, router),
+    clientConnectionInfo: (hub, request) => negotiateAcross(endpoints, request?.router === undefined ? router : completeRouter(request.router, router), hub, request),
     close: () => {
-      rest.close();
-      closeAccessKeys();
+      for (const health of healths) health.close();
+      for (const endpoint of owned) endpoint.close();
     },
   };
 }
 
-const cache = new Map<string, ClosableSignalRService>();
+/** Online primaries, online secondaries, then the offline ones: the order in which negotiate falls back. */
+function fallbackOrder(endpoints: readonly ServiceEndpoint[]): ServiceEndpoint[] {
+  const rank = (e: ServiceEndpoint): number => (e.online ? 0 : 2) + (e.type === 'primary' ? 0 : 1);
+  return [...endpoints].sort((a, b) => rank(a) - rank(b));
+}
 
 /**
- * The service for the connection string in app setting `settingName` (default
- * `AzureSignalRConnectionString`). Throws `ConfigError` naming the setting when it is missing or invalid.
+ * The router's endpoint first; should its token fail (an Entra access key that cannot be fetched), the others in
+ * fallback order, so "none is online" still tries them all. A token the request itself makes impossible (too
+ * many claims, a bad hub) fails the same everywhere and is reported at once.
+ */
+async function negotiateAcross(endpoints: readonly ServiceEndpoint[], router: EndpointRouter, hub: string, request: NegotiateOptions | undefined): Promise<ClientConnectionInfo> {
+  const context: NegotiateContext = {
+    hub,
+    ...(request?.userId === undefined ? {} : { userId: request.userId }),
+    ...(request?.request?.headers === undefined ? {} : { headers: request.request.headers }),
+    ...(request?.request?.query === undefined ? {} : { query: request.request.query }),
+  };
+  const chosen = router.getNegotiateEndpoint(context, endpoints);
+  const [first] = routedSubset(chosen === undefined ? [] : [chosen], endpoints, 'negotiate');
+  const order = [first!, ...fallbackOrder(endpoints).filter((endpoint) => endpoint !== first)];
+  const failures: EndpointFailure[] = [];
+  for (const endpoint of order) {
+    try {
+      return await endpoint.clientConnectionInfo(hub, tokenOptionsOf(request));
+    } catch (error) {
+      if (error instanceof TokenError || error instanceof ServiceRuleError) throw error;
+      failures.push({ endpoint, error });
+    }
+  }
+  throw new SignalREndpointsError('negotiate', hub, failures, []);
+}
+
+const cache = new Map<string, ClosableSignalRService>();
+
+/** What decides which service a setting gets: its value, the endpoint settings and, with several, the health interval. */
+function cacheKey(settingName: string, env: Environment, entries: readonly EndpointEntry[]): string {
+  if (entries.length === 0) return `${settingName}\u0000${readConnectionStringValue(settingName, env)}`;
+  const named = entries.map((entry) => `${entry.key}=${entry.value}`).join('\u0000');
+  return `${settingName}\u0000${env[settingName] ?? ''}\u0000${named}\u0000${env[HEALTH_INTERVAL_SETTING] ?? ''}`;
+}
+
+/**
+ * The service for connection setting `settingName` (default `AzureSignalRConnectionString`) and the
+ * `Azure:SignalR:Endpoints:<name>` settings. Throws `ConfigError` naming the setting when one is missing or invalid.
  */
 export function getSignalRService(settingName: string = DEFAULT_CONNECTION_SETTING, env: Environment = process.env): SignalRService {
-  const value = readConnectionStringValue(settingName, env);
-  const key = `${settingName}\u0000${value}`;
+  const entries = endpointEntries(env);
+  const key = cacheKey(settingName, env, entries);
   let service = cache.get(key);
   if (service === undefined) {
-    service = createSignalRService(parseConnectionString(value, settingName));
+    const settings = parseEndpointSettings(settingName, env, entries);
+    service = createSignalRService(settings, settings.length > 1 ? { healthIntervalMs: readHealthIntervalMs(env) } : {});
     cache.set(key, service);
   }
   return service;
 }
 
-/** Closes and forgets every cached service (tests, graceful shutdown). */
+/** Closes and forgets every cached service, and reads the endpoint settings afresh next time (tests, shutdown). */
 export function resetSignalRServiceCache(): void {
   for (const service of cache.values()) service.close();
   cache.clear();
+  forgetEndpointEntries();
 }

@@ -13,3 +13,4 @@ export * from './serviceErrors';
 export * from './restOperations';
 export * from './upstream';
 export * from './staleConnections';
+export * from './clock';

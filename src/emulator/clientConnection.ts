@@ -2,7 +2,9 @@ import type { Clock } from './clock';
 import { HubMember, HubState } from './hubState';
 import { NO_UPSTREAM_ERROR, type UpstreamConnection, type UpstreamDispatcher } from './upstream/upstreamDispatcher';
 import { InboundBuffer } from './inboundBuffer';
+import { atEndOfTurn, type EndOfTurn } from './turnBatch';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
+import { formatClientQuery } from '../contract';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
 import { jsonProtocol } from '../protocol/jsonProtocol';
@@ -34,23 +36,30 @@ export interface ConnectionHost {
 
 type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
+const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 
 /**
  * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
  * client timeout, outbound bound, and its membership in the hub state (from handshake to close).
  */
-export class ClientConnection implements HubMember, UpstreamConnection {
+export class ClientConnection implements HubMember, UpstreamConnection, EndOfTurn {
   private state: State = 'negotiated';
   private transport: ClientTransport | undefined;
   private encoding: WireEncoding | undefined;
   private hubProtocol: HubProtocol | undefined;
-  private connectQuery: URLSearchParams | undefined;
+  private connectQuery: string | undefined;
   private readonly inbound = new InboundBuffer();
   private readonly createdAt: number;
   private lastReceivedAt: number;
   private lastSentAt: number;
   private transportDone = false;
   private backpressureCheckPending = false;
+  /** Something was written since the last sweep: `lastSentAt` is then the sweep's time (no clock read per write). */
+  private wroteSinceSweep = false;
+
+  /** The token's claims, for the upstream's `X-ASRS-User-Claims`; without an upstream none are kept (memory). */
+  readonly claims: Readonly<Record<string, unknown>>;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -58,9 +67,10 @@ export class ClientConnection implements HubMember, UpstreamConnection {
     readonly connectionId: string,
     readonly connectionToken: string,
     readonly userId: string | undefined,
-    readonly claims: Record<string, unknown>,
+    claims: Record<string, unknown>,
     now: number,
   ) {
+    this.claims = host.upstream !== undefined ? claims : NO_CLAIMS;
     this.createdAt = now;
     this.lastReceivedAt = now;
     this.lastSentAt = now;
@@ -78,8 +88,8 @@ export class ClientConnection implements HubMember, UpstreamConnection {
     return this.hubProtocol;
   }
 
-  /** The query of the request that opened the transport (forwarded to the upstream without its tokens). */
-  get clientQuery(): URLSearchParams | undefined {
+  /** The query of the request that opened the transport, formatted for the upstream (tokens removed). */
+  get clientQuery(): string | undefined {
     return this.connectQuery;
   }
 
@@ -91,7 +101,8 @@ export class ClientConnection implements HubMember, UpstreamConnection {
   attach(transport: ClientTransport, now: number, query?: URLSearchParams): boolean {
     if (this.state !== 'negotiated') return false;
     this.transport = transport;
-    this.connectQuery = query;
+    // Only the upstream reads it: without one, holding the request's query would cost every connection.
+    this.connectQuery = this.host.upstream !== undefined && query !== undefined ? formatClientQuery(query) : undefined;
     this.state = 'handshaking';
     this.lastReceivedAt = now;
     this.lastSentAt = now;
@@ -163,6 +174,11 @@ export class ClientConnection implements HubMember, UpstreamConnection {
   /** Periodic keep-alive and timeout checks (one sweep for all connections). */
   tick(now: number): void {
     const limits = this.host.limits;
+    if (this.wroteSinceSweep) {
+      // Precise enough for pings: the sweep runs several times per keep-alive interval.
+      this.lastSentAt = now;
+      this.wroteSinceSweep = false;
+    }
     switch (this.state) {
       case 'negotiated':
         if (now - this.createdAt > limits.disconnectTimeoutMs) this.abort();
@@ -280,16 +296,18 @@ export class ClientConnection implements HubMember, UpstreamConnection {
     const encoding = this.encoding;
     if (!transport || !encoding) return;
     transport.write(bytes, encoding.binary);
-    this.lastSentAt = this.host.clock.now();
+    this.wroteSinceSweep = true;
     if (!this.backpressureCheckPending) {
       // Checked once per event-loop turn, after the transport has handed the turn's burst to the
       // socket (its flush was queued first): only bytes the client has not taken count.
       this.backpressureCheckPending = true;
-      process.nextTick(() => {
-        this.backpressureCheckPending = false;
-        this.checkBackpressure();
-      });
+      atEndOfTurn(this);
     }
+  }
+
+  endOfTurn(): void {
+    this.backpressureCheckPending = false;
+    this.checkBackpressure();
   }
 
   private checkBackpressure(): void {

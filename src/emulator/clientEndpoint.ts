@@ -1,12 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { negotiateErrorBody } from '../contract';
-import { authenticateClient, sessionProblem } from './clientAuthentication';
+import { createClientAuthenticator, sessionProblem, type ClientAuthenticator } from './clientAuthentication';
 import { ClientConnection, ConnectionHost, ConnectionLimits } from './clientConnection';
 import type { Clock } from './clock';
 import { HubState } from './hubState';
+import { randomId } from './randomId';
 import { refuseUpgrade, replyJson, replyText } from './httpReplies';
 import { acceptsEventStream, longPoll, receiveSend, startServerSentEvents, type HttpTransportOptions } from './httpTransportRequests';
 import type { ConnectionDescription, Session } from './session';
@@ -33,9 +33,6 @@ const AVAILABLE_TRANSPORTS = [
 ];
 
 
-function newId(bytes: number): string {
-  return randomBytes(bytes).toString('base64url');
-}
 
 /**
  * The client side of the service at `/client/?hub=<hub>`: negotiate, then WebSockets, Server-Sent
@@ -48,11 +45,13 @@ export class ClientEndpoint {
   private readonly clock: Clock;
   private readonly httpOptions: HttpTransportOptions;
   private readonly sweepMs: number;
+  private readonly authenticate: ClientAuthenticator;
   private cancelSweep: () => void;
 
   constructor(private readonly options: ClientEndpointOptions) {
     this.wss.options.maxPayload = options.limits.maxMessageBytes;
     this.clock = options.clock;
+    this.authenticate = createClientAuthenticator(options.accessKey, options.clock);
     this.httpOptions = { limits: options.limits, longPollTimeoutMs: options.longPollTimeoutMs, clock: options.clock };
     this.host = {
       hubState: options.hubState,
@@ -103,7 +102,7 @@ export class ClientEndpoint {
       refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
-    const auth = authenticateClient(req, url, this.options.accessKey, this.clock);
+    const auth = this.authenticate(req, url);
     if (!auth.ok) {
       refuseUpgrade(socket, auth.status, auth.error, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;
@@ -129,19 +128,21 @@ export class ClientEndpoint {
       refuseUpgrade(socket, 409, 'Connection already has a transport.');
       return;
     }
-    const chosen = session;
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (chosen.transport || chosen.connection.isClosed) {
-        ws.terminate();
-        return;
-      }
-      const transport = new WebSocketTransport(ws, socket, {
-        onData: (data) => chosen.connection.receive(data, this.clock.now()),
-        onFinished: () => chosen.connection.transportFinished(),
-      });
-      chosen.transport = transport;
-      chosen.connection.attach(transport, this.clock.now(), url.searchParams);
-    });
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.openWebSocket(session, ws, socket, url.searchParams));
+  }
+
+  /**
+   * Binds an upgraded WebSocket to its session. A method of its own so that nothing the connection keeps for its
+   * lifetime closes over the upgrade request and its URL (memory).
+   */
+  private openWebSocket(session: Session, ws: WebSocket, socket: Duplex, query: URLSearchParams): void {
+    if (session.transport || session.connection.isClosed) {
+      ws.terminate();
+      return;
+    }
+    const transport = new WebSocketTransport(ws, socket, session.connection, this.clock);
+    session.transport = transport;
+    session.connection.attach(transport, this.clock.now(), query);
   }
 
   /**
@@ -172,9 +173,9 @@ export class ClientEndpoint {
   }
 
   private createSession(hub: string, userId: string | undefined, claims: Record<string, unknown>, negotiateVersion = 1): Session {
-    const connectionId = newId(16);
+    const connectionId = randomId(16);
     // Negotiate v0 has no separate token: the connection id is used on the transport requests.
-    const connectionToken = negotiateVersion >= 1 ? newId(24) : connectionId;
+    const connectionToken = negotiateVersion >= 1 ? randomId(24) : connectionId;
     const connection = new ClientConnection(this.host, hub, connectionId, connectionToken, userId, claims, this.clock.now());
     const session: Session = { connection, transport: undefined };
     this.sessions.set(connectionToken, session);
@@ -186,7 +187,7 @@ export class ClientEndpoint {
       replyJson(res, 405, negotiateErrorBody('Negotiate requires POST.'), { Allow: 'POST' });
       return;
     }
-    const auth = authenticateClient(req, url, this.options.accessKey, this.clock);
+    const auth = this.authenticate(req, url);
     if (!auth.ok) {
       replyJson(res, auth.status, negotiateErrorBody(auth.error), auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;
@@ -210,7 +211,7 @@ export class ClientEndpoint {
   }
 
   private transportRequest(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const auth = authenticateClient(req, url, this.options.accessKey, this.clock);
+    const auth = this.authenticate(req, url);
     if (!auth.ok) {
       replyText(res, auth.status, auth.error, auth.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
       return;

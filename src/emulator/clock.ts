@@ -1,22 +1,2 @@
-/**
- * Time as the emulator's state machines see it: the current time and one-shot timers. Injected, so unit tests
- * drive expiries, timeouts and keep-alives with a fake clock instead of sleeping.
- */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Runs `callback` once after `delayMs`; the returned function cancels it. A timer never keeps the process alive. */
-  schedule(callback: () => void, delayMs: number): () => void;
-}
-
-/** setTimeout's ceiling; a longer delay is scheduled in steps by the caller. */
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  schedule(callback, delayMs) {
-    const timer = setTimeout(callback, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
-    timer.unref();
-    return () => clearTimeout(timer);
-  },
-};
+/** The emulator's time source: the shared definition in src/contract/clock.ts. */
+export { systemClock, MAX_TIMER_DELAY_MS, type Clock } from '../contract/clock';

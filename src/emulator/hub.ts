@@ -23,8 +23,11 @@ export interface UserGroupEntry {
 
 interface MemberEntry {
   member: HubMember;
-  /** Groups this connection is in; mirrors Hub.groups so leaving is O(groups of the connection). */
-  groups: Set<string>;
+  /**
+   * Groups this connection is in; mirrors Hub.groups so leaving is O(groups of the connection). Created on the
+   * first join: most connections of a large hub are in no group, and an empty Set each costs ~100 bytes.
+   */
+  groups: Set<string> | undefined;
 }
 
 export class Hub {
@@ -38,7 +41,7 @@ export class Hub {
   }
 
   addMember(member: HubMember): void {
-    this.connections.set(member.connectionId, { member, groups: new Set() });
+    this.connections.set(member.connectionId, { member, groups: undefined });
     if (member.userId === undefined) return;
     let userConnections = this.users.get(member.userId);
     if (!userConnections) {
@@ -52,7 +55,7 @@ export class Hub {
   removeMember(connectionId: string): boolean {
     const entry = this.connections.get(connectionId);
     if (!entry) return false;
-    for (const group of entry.groups) this.leaveGroupIndex(group, connectionId);
+    for (const group of entry.groups ?? []) this.leaveGroupIndex(group, connectionId);
     this.connections.delete(connectionId);
     const userId = entry.member.userId;
     if (userId !== undefined) {
@@ -72,13 +75,13 @@ export class Hub {
       this.groups.set(group, members);
     }
     members.add(connectionId);
-    entry.groups.add(group);
+    (entry.groups ??= new Set()).add(group);
   }
 
   /** False when the connection is unknown or not in the group. */
   leaveGroup(group: string, connectionId: string): boolean {
     const entry = this.connections.get(connectionId);
-    if (!entry || !entry.groups.delete(group)) return false;
+    if (!entry?.groups?.delete(group)) return false;
     this.leaveGroupIndex(group, connectionId);
     return true;
   }
@@ -87,8 +90,8 @@ export class Hub {
   leaveAllGroups(connectionId: string): boolean {
     const entry = this.connections.get(connectionId);
     if (!entry) return false;
-    for (const group of entry.groups) this.leaveGroupIndex(group, connectionId);
-    entry.groups.clear();
+    for (const group of entry.groups ?? []) this.leaveGroupIndex(group, connectionId);
+    entry.groups = undefined;
     return true;
   }
 

@@ -15,8 +15,8 @@ const EMPTY = Buffer.alloc(0);
 export class InboundBuffer {
   /** The start of an incomplete message, as last parsed. */
   private pending: Buffer = EMPTY;
-  /** Chunks after `pending` that cannot complete it yet. */
-  private deferred: Buffer[] = [];
+  /** Chunks after `pending` that cannot complete it yet; none most of the time, so no array until then. */
+  private deferred: Buffer[] | undefined;
   private deferredBytes = 0;
 
   /** Bytes held: the incomplete message and what arrived after it. */
@@ -30,20 +30,22 @@ export class InboundBuffer {
    */
   append(chunk: Buffer, framing: Framing): Buffer | undefined {
     if (this.pending.length > 0 && !this.mayComplete(chunk, framing)) {
-      this.deferred.push(chunk);
+      (this.deferred ??= []).push(chunk);
       this.deferredBytes += chunk.length;
       return undefined;
     }
-    const all = this.pending.length === 0 && this.deferred.length === 0 ? chunk : Buffer.concat([this.pending, ...this.deferred, chunk]);
+    if (this.pending.length === 0 && this.deferred === undefined) return chunk;
+    const all = Buffer.concat([this.pending, ...(this.deferred ?? []), chunk]);
     this.pending = EMPTY;
-    this.deferred = [];
+    this.deferred = undefined;
     this.deferredBytes = 0;
     return all;
   }
 
   /** Keeps the unparsed tail of what `append` returned, to be completed by later chunks. */
   keep(rest: Buffer): void {
-    this.pending = rest;
+    // An empty tail is a view on the chunk just parsed: holding it would keep that chunk's memory alive.
+    this.pending = rest.length === 0 ? EMPTY : rest;
   }
 
   private mayComplete(chunk: Buffer, framing: Framing): boolean {

@@ -48,6 +48,9 @@ export function wireEncoding(protocol: HubProtocol, serverSentEvents: boolean): 
  */
 export class OutboundMessage {
   private readonly encoded = new Map<string, Buffer>();
+  /** The last encoding asked for and its bytes: a fan-out asks for one encoding over and over. */
+  private lastEncoding: WireEncoding | undefined;
+  private lastBytes: Buffer | undefined;
 
   constructor(
     readonly message: HubProtocolMessage,
@@ -55,12 +58,15 @@ export class OutboundMessage {
   ) {}
 
   bytesFor(encoding: WireEncoding): Buffer {
+    if (encoding === this.lastEncoding && this.lastBytes !== undefined) return this.lastBytes;
     let bytes = this.encoded.get(encoding.key);
     if (!bytes) {
       const frame = this.frames?.[encoding.protocolName];
       bytes = frame === undefined ? encoding.encode(this.message) : encoding.wrap(frame);
       this.encoded.set(encoding.key, bytes);
     }
+    this.lastEncoding = encoding;
+    this.lastBytes = bytes;
     return bytes;
   }
 }

@@ -19,6 +19,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { LogLevel } from '@azure/functions';
+import { RequestAdmission } from './admission';
 import { loadApp } from './appLoader';
 import { createCorsPolicy, isPreflight, preflightHeaders, actualRequestHeaders, type CorsPolicy } from './cors';
 import { functionsCore, type Registrations } from './functionsCore';
@@ -78,6 +79,8 @@ export interface LocalHost {
   port: number;
   routePrefix: string;
   functions: LocalHostFunctionInfo[];
+  /** Function requests held now, running or waiting for a slot (host.json throttles). */
+  outstandingRequests(): number;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export class PortInUseError extends Error {
 
 interface HostState {
   table: FunctionTable;
+  admission: RequestAdmission;
   registrations: Registrations;
   cors: CorsPolicy | undefined;
   methodMismatchStatus: 404 | 405;
@@ -142,6 +146,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   const state: HostState = {
     table,
+    admission: new RequestAdmission(hostJson.maxConcurrentRequests, hostJson.maxOutstandingRequests),
     registrations,
     cors: options.cors ? createCorsPolicy(options.cors.origins, options.cors.credentials) : undefined,
     methodMismatchStatus: options.methodMismatchStatus ?? 404,
@@ -177,6 +182,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     functions: table.httpFunctions
       .map((fn) => ({ name: fn.name, methods: fn.methods ?? ('ALL' as const), url: `${url}/${fn.routeTemplate}`, authLevel: fn.authLevel }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    outstandingRequests: () => state.admission.outstanding,
     close: () => {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -237,50 +243,61 @@ async function handleRequest(state: HostState, req: http.IncomingMessage, res: h
     return;
   }
 
-  let body: Buffer;
-  try {
-    body = await readRequestBody(req);
-  } catch (error) {
-    if (error instanceof RequestTooLargeError) {
-      sendJsonError(res, 413, 'RequestEntityTooLarge', error.message, { ...corsHeaders, connection: 'close' });
-      return;
-    }
-    throw error;
+  const admission = state.admission.enter();
+  if (admission.kind === 'refused') {
+    req.resume();
+    sendJsonError(res, 429, 'TooManyRequests', `The host already holds ${state.admission.outstanding} requests (host.json extensions.http.maxOutstandingRequests); retry shortly.`, { ...corsHeaders, 'retry-after': '1' });
+    return;
   }
-
-  const { fn, params } = lookup;
-  const request = toHttpRequest(req, url, body, params);
-  const started = Date.now();
-  const invocationId = randomUUID();
-  state.log('debug', 'Host', `Executing '${fn.name}' (${method} ${rawPath}, Id=${invocationId})`);
+  const release = admission.kind === 'admitted' ? admission.release : await admission.admitted;
   try {
-    const { result } = await invokeFunction({
-      fn,
-      invocationId,
-      trigger: request,
-      registrations: state.registrations,
-      appHookData: state.appHookData,
-      log: (level, functionName, message) => state.log(level, functionName, message),
-      bindingHandlers: state.bindingHandlers,
-    });
-    const response = toHttpResponse(result);
-    state.log('information', 'Host', `Executed '${fn.name}' (${method} ${rawPath} -> ${response.status}, ${Date.now() - started}ms, Id=${invocationId})`);
-    await writeHttpResponse(res, response, method, corsHeaders);
-  } catch (error) {
-    // The message goes to the log (secrets removed); the client sees no detail and no stack.
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    state.log('error', fn.name, `Executed '${fn.name}' (Failed, Id=${invocationId}): ${message}`);
-    if (res.headersSent) {
-      res.destroy();
-      return;
+    let body: Buffer;
+    try {
+      body = await readRequestBody(req);
+    } catch (error) {
+      if (error instanceof RequestTooLargeError) {
+        sendJsonError(res, 413, 'RequestEntityTooLarge', error.message, { ...corsHeaders, connection: 'close' });
+        return;
+      }
+      throw error;
     }
-    sendJsonError(
-      res,
-      500,
-      'InternalServerError',
-      `Function '${fn.name}' failed (invocation ${invocationId}). See the host log for details.`,
-      corsHeaders,
-    );
+
+    const { fn, params } = lookup;
+    const request = toHttpRequest(req, url, body, params);
+    const started = Date.now();
+    const invocationId = randomUUID();
+    state.log('debug', 'Host', `Executing '${fn.name}' (${method} ${rawPath}, Id=${invocationId})`);
+    try {
+      const { result } = await invokeFunction({
+        fn,
+        invocationId,
+        trigger: request,
+        registrations: state.registrations,
+        appHookData: state.appHookData,
+        log: (level, functionName, message) => state.log(level, functionName, message),
+        bindingHandlers: state.bindingHandlers,
+      });
+      const response = toHttpResponse(result);
+      state.log('information', 'Host', `Executed '${fn.name}' (${method} ${rawPath} -> ${response.status}, ${Date.now() - started}ms, Id=${invocationId})`);
+      await writeHttpResponse(res, response, method, corsHeaders);
+    } catch (error) {
+      // The message goes to the log (secrets removed); the client sees no detail and no stack.
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      state.log('error', fn.name, `Executed '${fn.name}' (Failed, Id=${invocationId}): ${message}`);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJsonError(
+        res,
+        500,
+        'InternalServerError',
+        `Function '${fn.name}' failed (invocation ${invocationId}). See the host log for details.`,
+        corsHeaders,
+      );
+    }
+  } finally {
+    release();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The parts of host.json the local host honours: `extensions.http.routePrefix` (default "api", "" allowed)
- * and `logging.logLevel` (`default` and `Function.<name>` / `Function`).
+ * The parts of host.json the local host honours: `extensions.http.routePrefix` (default "api", "" allowed),
+ * `extensions.http.maxConcurrentRequests` / `maxOutstandingRequests` (the host's HTTP throttles; absent or -1:
+ * unbounded) and `logging.logLevel` (`default` and `Function.<name>` / `Function`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,10 @@ export class HostJsonError extends Error {
 
 export interface HostJsonSettings {
   routePrefix: string;
+  /** HTTP function invocations run at once; more wait. Undefined: unbounded. */
+  maxConcurrentRequests?: number;
+  /** Requests held at once (running and waiting); more are refused with 429. Undefined: unbounded. */
+  maxOutstandingRequests?: number;
   /** Lower-cased category ("default", "function", "function.<name>") to minimum level. */
   logLevels: Map<string, LogLevel>;
 }
@@ -32,6 +37,14 @@ export function readHostJson(projectRoot: string): HostJsonSettings {
   if (routePrefix !== undefined) {
     if (typeof routePrefix !== 'string') throw new HostJsonError(`${file}: extensions.http.routePrefix must be a string.`);
     settings.routePrefix = routePrefix.trim().replace(/^\/+|\/+$/g, '');
+  }
+  for (const key of ['maxConcurrentRequests', 'maxOutstandingRequests'] as const) {
+    const value = dig(parsed, ['extensions', 'http', key]);
+    if (value === undefined || value === -1) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new HostJsonError(`${file}: extensions.http.${key} must be a positive whole number or -1 (unbounded), got ${JSON.stringify(value)}.`);
+    }
+    settings[key] = value;
   }
   const levels = dig(parsed, ['logging', 'logLevel']);
   if (typeof levels === 'object' && levels !== null) {

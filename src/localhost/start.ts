@@ -12,6 +12,8 @@
  *   --project-root <dir>, FUNCTIONS_PROJECT_ROOT        function app directory (default: current directory)
  *   --no-emulator, SIGNALR_EMULATOR_AUTOSTART=false     never start the emulator
  *   --no-func, FUNCTIONS_USE_LOCAL_HOST=true            never use Core Tools, always our host
+ *   --endpoints <n>                                     n emulators as n SignalR Service endpoints (1-9), see
+ *                                                       emulatorEndpoints.ts
  * Exit codes: 0 after Ctrl-C / SIGTERM, 1 on a startup error (one line on stderr, no stack trace).
  */
 import { spawn, type ChildProcess } from 'child_process';
@@ -19,6 +21,7 @@ import * as path from 'path';
 import { parseArgs as parseCommandLine } from 'util';
 import { findCoreTools } from './coreTools';
 import { planEmulator, startEmulatorFor, type EmulatorPlan } from './emulatorAutostart';
+import { MAX_LOCAL_ENDPOINTS, planEmulatorEndpoints, startEmulatorEndpoints, type LocalEndpointsPlan } from './emulatorEndpoints';
 import { defaultLocalHost, defaultLocalHttpPort, PortInUseError, startLocalHost, type LocalHost } from './host';
 import { readHostJson } from './hostJson';
 import { canBind } from './ports';
@@ -42,6 +45,8 @@ export interface StartOptions {
   port?: number;
   emulator: boolean;
   useCoreTools: boolean;
+  /** Run this many emulators as the app's SignalR Service endpoints. */
+  endpoints?: number;
 }
 
 function isFalse(value: string | undefined): boolean {
@@ -63,9 +68,10 @@ const START_OPTIONS = {
   'project-root': { type: 'string' },
   'no-emulator': { type: 'boolean' },
   'no-func': { type: 'boolean' },
+  endpoints: { type: 'string' },
 } as const;
 
-const KNOWN_OPTIONS = 'Known: --port <n>, --project-root <dir>, --no-emulator, --no-func.';
+const KNOWN_OPTIONS = 'Known: --port <n>, --project-root <dir>, --no-emulator, --no-func, --endpoints <n>.';
 
 /** The command line, read with node:util's parseArgs; a mistake is a StartupError naming the option. */
 function readStartCommandLine(argv: string[]) {
@@ -95,6 +101,14 @@ export function parseStartArguments(argv: string[], env: NodeJS.ProcessEnv = pro
   if (values['project-root'] !== undefined) options.projectRoot = path.resolve(values['project-root']);
   if (values['no-emulator'] === true) options.emulator = false;
   if (values['no-func'] === true) options.useCoreTools = false;
+  if (values.endpoints !== undefined) {
+    const count = Number(values.endpoints);
+    if (!/^\d+$/.test(values.endpoints) || count < 1 || count > MAX_LOCAL_ENDPOINTS) {
+      throw new StartupError(`--endpoints must be a number of emulators from 1 to ${MAX_LOCAL_ENDPOINTS}, got "${values.endpoints}".`);
+    }
+    if (values['no-emulator'] === true) throw new StartupError('--endpoints starts emulators; it cannot be combined with --no-emulator.');
+    options.endpoints = count;
+  }
   return options;
 }
 
@@ -119,7 +133,17 @@ export async function start(options: StartOptions, print: (line: string) => void
   };
 
   try {
-    const plan: EmulatorPlan = options.emulator ? await planEmulator() : { kind: 'none', reason: 'disabled by --no-emulator' };
+    // --endpoints: the settings of n emulators, set now (Core Tools read the environment when they start); the
+    // emulators themselves start once the functions run, like the single one, so they know the upstream URL.
+    const localEndpoints = options.endpoints === undefined ? undefined : await planEmulatorEndpoints(options.endpoints);
+    if (localEndpoints !== undefined) {
+      print(`SignalR emulators as ${localEndpoints.endpoints.length} endpoint${localEndpoints.endpoints.length === 1 ? '' : 's'} (AzureSignalRConnectionString left empty):`);
+      for (const endpoint of localEndpoints.endpoints) print(`  ${endpoint.setting}: ${endpoint.describe}`);
+    }
+    const plan: EmulatorPlan =
+      localEndpoints !== undefined ? { kind: 'none', reason: 'the endpoints above are used' }
+      : options.emulator ? await planEmulator()
+      : { kind: 'none', reason: 'disabled by --no-emulator' };
     if (plan.kind !== 'none') {
       // describe() puts the port inside Endpoint, the one form every client takes (Dapr ignores Port=).
       print(`AzureSignalRConnectionString: ${plan.describe}`);
@@ -139,6 +163,7 @@ export async function start(options: StartOptions, print: (line: string) => void
       stops.push(() => stopChild(child));
       const upstreamPath = `/${routePrefix ? `${routePrefix}/` : ''}${UPSTREAM_ROUTE}`;
       await startPlannedEmulator(plan, `http://127.0.0.1:${port}${upstreamPath}`, stops, print);
+      await startLocalEndpoints(localEndpoints, `http://127.0.0.1:${port}${upstreamPath}`, stops, print);
       print(`Open ${pageUrl}`);
       return { stop: stopAll, exited: childExit(child) };
     }
@@ -157,6 +182,7 @@ export async function start(options: StartOptions, print: (line: string) => void
     }
     const upstreamFunction = host.functions.find((fn) => fn.name === UPSTREAM_FUNCTION_NAME);
     await startPlannedEmulator(plan, upstreamFunction?.url, stops, print);
+    await startLocalEndpoints(localEndpoints, upstreamFunction?.url, stops, print);
     print(`Open ${pageUrl.replace(`:${port}/`, `:${host.port}/`)}`);
     print('Press Ctrl+C to stop.');
     return { stop: stopAll };
@@ -184,6 +210,14 @@ async function startPlannedEmulator(plan: EmulatorPlan, upstreamUrl: string | un
     print(`Using the SignalR emulator already running on port ${plan.port}.`);
     if (upstreamUrl !== undefined) print(`  It forwards hub method invocations to this app only if it was started with --upstream ${upstreamUrl}`);
   }
+}
+
+/** Starts the emulators of `--endpoints`, when asked for, with the same upstream as the single one. */
+async function startLocalEndpoints(plan: LocalEndpointsPlan | undefined, upstreamUrl: string | undefined, stops: (() => Promise<void>)[], print: (line: string) => void): Promise<void> {
+  if (plan === undefined) return;
+  const local = await startEmulatorEndpoints(plan, upstreamUrl);
+  stops.push(() => local.close());
+  print(`SignalR emulators started on ports ${plan.endpoints.map((e) => e.port).join(', ')}${upstreamUrl === undefined ? '' : `; upstream: ${upstreamUrl}`}`);
 }
 
 function spawnCoreTools(command: string, options: StartOptions, port: number): ChildProcess {

@@ -10,7 +10,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RUNNER = path.join(ROOT, 'dist', 'bench', 'run.js');
-const SCENARIO_NAMES = ['negotiate', 'tokens', 'rest', 'fanout', 'latency', 'upstream', 'connections', 'coldstart'];
+const SCENARIO_NAMES = ['negotiate', 'tokens', 'rest', 'fanout', 'latency', 'upstream', 'capacity', 'connections', 'coldstart', 'endpoints'];
 
 interface Row {
   scenario: string;
@@ -72,7 +72,7 @@ describe('npm run bench --quick', () => {
     const out = path.join(dir, 'quick.json');
     result = await runQuick(out);
     report = JSON.parse(readFileSync(out, 'utf8')) as Report;
-  }, 120000);
+  }, 180000);
 
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -89,11 +89,19 @@ describe('npm run bench --quick', () => {
     for (const row of report.rows) {
       const context = `${row.label}: ${row.errors.join('; ')}`;
       expect({ context, ours: Number.isFinite(row.ours), baseline: Number.isFinite(row.baseline) }).toEqual({ context, ours: true, baseline: true });
-      // Lost-message counts are 0 when all is well; every other figure (rates, times, sizes) is positive.
-      const lowest = row.unit === 'msgs' ? 0 : Number.MIN_VALUE;
+      // Lost-message counts and refused shares are 0 when all is well; every other figure (rates, times, sizes) is positive.
+      const lowest = row.unit === 'msgs' || row.unit === 'share' ? 0 : Number.MIN_VALUE;
       expect(row.ours as number).toBeGreaterThanOrEqual(lowest);
       expect(row.baseline as number).toBeGreaterThanOrEqual(lowest);
     }
+  });
+
+  it('draws the capacity curves beside the JSON: p50 and p99 lines for both sides in every panel', () => {
+    const svg = readFileSync(path.join(dir, 'capacity.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    const panels = svg.match(/<g transform="translate\(\d+ \d+\)">\n<text/g) ?? [];
+    expect(panels.length).toBeGreaterThanOrEqual(2);
+    expect((svg.match(/<polyline /g) ?? []).length).toBe(panels.length * 4);
   });
 
   it('prints one table with a line per row', () => {

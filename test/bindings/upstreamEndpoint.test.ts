@@ -213,6 +213,28 @@ describe('refusals', () => {
   });
 });
 
+describe('with several SignalR Service endpoints', () => {
+  const SECOND_KEY = 'SecondInstanceKey0123456789ABCDEFGHIJKLMNOP';
+  let saved: Record<string, string>;
+  beforeAll(() => {
+    saved = env;
+    env = { ...saved, Azure__SignalR__Endpoints__second: `Endpoint=http://127.0.0.1:1;AccessKey=${SECOND_KEY};Version=1.0;`, SignalREndpointHealthIntervalSeconds: '3600' };
+  });
+  afterAll(() => {
+    env = saved;
+    resetSignalRServiceCache();
+  });
+
+  it('accepts a call signed with any endpoint\'s AccessKey (any of them may call the upstream), and no other', async () => {
+    for (const key of [KEY, SECOND_KEY]) {
+      const response = await call({ signature: upstreamSignatureHeader(CONNECTION, [key]) });
+      expect(response.status).toBe(200);
+    }
+    const refused = await call({ signature: upstreamSignatureHeader(CONNECTION, ['ThirdKeyOfNoEndpoint0123456789ABCDEFGHIJK']) });
+    expect(refused.status).toBe(401);
+  });
+});
+
 describe('declarations', () => {
   it.each([
     [{ hubName: 'chat', category: 'stuff', event: 'x' }, /category must be 'connections' or 'messages'/],

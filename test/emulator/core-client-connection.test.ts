@@ -96,16 +96,30 @@ describe('ClientConnection', () => {
     expect(transport.json().slice(1)).toEqual([{ type: 3, invocationId: '7', error: NO_UPSTREAM_ERROR }]);
   });
 
-  it('pings after the keep-alive interval without sends, and not before', () => {
+  it('pings once the keep-alive interval has passed without sends (to within one sweep), and not before', () => {
     const { connection, transport, clock, open } = setup();
     open();
-    clock.advance(LIMITS.keepAliveIntervalMs - 1);
-    connection.receive(Buffer.from(`{"type":6}${RS}`), clock.now());
-    connection.tick(clock.now());
-    expect(transport.json()).toEqual([{}]);
-    clock.advance(1);
-    connection.tick(clock.now());
-    expect(transport.json()).toEqual([{}, { type: MessageType.Ping }]);
+    const sweepMs = 1000;
+    const pingTimes: number[] = [];
+    const started = clock.now();
+    // The endpoint sweeps every connection about once a second; a ping goes out on the sweep that finds the
+    // connection quiet for the interval.
+    for (let t = 0; t <= 40_000; t += sweepMs) {
+      const before = transport.frames.length;
+      connection.receive(Buffer.from(`{"type":6}${RS}`), clock.now()); // the client keeps pinging
+      connection.tick(clock.now());
+      if (transport.frames.length > before) pingTimes.push(clock.now() - started);
+      clock.advance(sweepMs);
+    }
+    expect(transport.json().slice(1).every((m) => (m as { type: number }).type === MessageType.Ping)).toBe(true);
+    expect(pingTimes.length).toBeGreaterThanOrEqual(2);
+    // Each ping comes at least the interval after the last write, and at most one sweep later.
+    let lastWrite = 0;
+    for (const at of pingTimes) {
+      expect(at - lastWrite).toBeGreaterThanOrEqual(LIMITS.keepAliveIntervalMs);
+      expect(at - lastWrite).toBeLessThanOrEqual(LIMITS.keepAliveIntervalMs + sweepMs);
+      lastWrite = at;
+    }
   });
 
   it('closes a client silent for the client timeout, with the reason, and leaves the hub', () => {

@@ -193,6 +193,47 @@ describe('npm start (src/localhost/start.ts)', () => {
     expect(result.stderr).not.toContain(accessKey);
   });
 
+  test('--endpoints 3 starts three emulators, gives the app their settings, prints them with the keys masked', async () => {
+    const dir = project();
+    const child = runStart(['--project-root', dir, '--port', '0', '--no-func', '--endpoints', '3']);
+    children.push(child);
+    const { output, finished } = collect(child);
+    const [, url] = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+
+    const seen = (await (await fetch(`${url}/fx/signalr-settings`)).json()) as { connectionString: string | null; endpoints: Record<string, string> };
+    expect(seen.connectionString).toBe('');
+    expect(Object.keys(seen.endpoints).sort()).toEqual(['Azure__SignalR__Endpoints__local1', 'Azure__SignalR__Endpoints__local2', 'Azure__SignalR__Endpoints__local3']);
+    const keys = Object.values(seen.endpoints).map((value) => /AccessKey=([^;]+)/.exec(value)![1]!);
+    expect(new Set(keys).size).toBe(3);
+    const portOf = (value: string): number => Number(/Endpoint=http:\/\/127\.0\.0\.1:(\d+);/.exec(value)![1]);
+    const ports = Object.values(seen.endpoints).map(portOf);
+    expect(new Set(ports).size).toBe(3);
+    for (const port of ports) expect((await fetch(`http://127.0.0.1:${port}/api/health`, { method: 'HEAD' })).status).toBe(200);
+
+    const printed = output().stdout;
+    expect(printed).toContain('SignalR emulators as 3 endpoints (AzureSignalRConnectionString left empty):');
+    expect(printed).toMatch(/SignalR emulators started on ports \d+, \d+, \d+/);
+    for (const [name, port] of Object.keys(seen.endpoints).sort().map((n) => [n, portOf(seen.endpoints[n]!)] as const)) {
+      expect(printed).toContain(`  ${name}: Endpoint=http://127.0.0.1:${port};AccessKey=***;Version=1.0;`);
+    }
+    for (const key of keys) expect(printed + output().stderr).not.toContain(key);
+
+    child.kill('SIGINT');
+    expect((await finished).code).toBe(0);
+    for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/api/health`, { method: 'HEAD' })).rejects.toThrow();
+  });
+
+  test('--endpoints refuses endpoint settings already in local.settings.json, naming them', async () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, 'local.settings.json'), JSON.stringify({ Values: { Azure__SignalR__Endpoints__mine: 'Endpoint=http://x;AccessKey=SECRETSECRETSECRETSECRET;Version=1.0;' } }));
+    const child = runStart(['--project-root', dir, '--port', '0', '--no-func', '--endpoints', '2']);
+    children.push(child);
+    const result = await collect(child).finished;
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual(['Error: --endpoints sets the endpoint settings itself; remove Azure__SignalR__Endpoints__mine from local.settings.json or the environment.']);
+    expect(result.stdout + result.stderr).not.toContain('SECRETSECRET');
+  });
+
   test('variables set in the environment win over local.settings.json', async () => {
     const dir = project();
     fs.writeFileSync(path.join(dir, 'local.settings.json'), JSON.stringify({ Values: { FIXTURE_GREETING: 'from file' } }));

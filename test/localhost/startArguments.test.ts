@@ -15,6 +15,12 @@ describe("npm start's command line", () => {
     expect(parseStartArguments(['-p', '0'], env).port).toBe(0);
   });
 
+  it('reads --endpoints', () => {
+    expect(parseStartArguments(['--endpoints', '3'], env).endpoints).toBe(3);
+    expect(parseStartArguments(['--endpoints=1'], env).endpoints).toBe(1);
+    expect(parseStartArguments([], env).endpoints).toBeUndefined();
+  });
+
   it('lets a flag win over the environment', () => {
     expect(parseStartArguments(['--port', '9000'], { ...env, FUNCTIONS_HTTP_PORT: '8000' }).port).toBe(9000);
     expect(parseStartArguments([], { ...env, FUNCTIONS_HTTP_PORT: '8000', SIGNALR_EMULATOR_AUTOSTART: 'false', FUNCTIONS_USE_LOCAL_HOST: 'true' })).toMatchObject({
@@ -28,6 +34,10 @@ describe("npm start's command line", () => {
     [['--port'], /--port needs a value/],
     [['--port', 'abc'], /--port must be a port number 0-65535, got "abc"/],
     [['--port', '70000'], /--port must be a port number/],
+    [['--endpoints', '0'], /--endpoints must be a number of emulators from 1 to 9, got "0"/],
+    [['--endpoints', 'three'], /--endpoints must be a number/],
+    [['--endpoints', '10'], /--endpoints must be a number/],
+    [['--endpoints', '2', '--no-emulator'], /cannot be combined with --no-emulator/],
   ])('refuses %j with a one-line reason', (argv, message) => {
     expect(() => parseStartArguments(argv, env)).toThrow(StartupError);
     expect(() => parseStartArguments(argv, env)).toThrow(message);

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/emulator/clock';
+import type { Clock } from '../../src/contract/clock';
 
 /** A clock that only moves when told to; `advance` runs every timer that falls due, in time order. */
 export class FakeClock implements Clock {

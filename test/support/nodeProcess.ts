@@ -70,6 +70,9 @@ export async function startNodeProcess(options: {
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after 'exit', once the child's stdout and stderr are closed too: until then the pipes hold the
+  // test process (a jest worker that still has them when it is told to stop is force-exited).
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const append = (chunk: Buffer): void => {
     // Keep the tail only: a verbose child must not grow the test's memory.
     output = (output + chunk.toString('utf8')).slice(-64 * 1024);
@@ -114,7 +117,9 @@ export async function startNodeProcess(options: {
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      await closed;
+      return code;
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LENGTH, ServiceRuleError, toTokenClaims, USER_ID_CLAIM, type ClaimValues } from '../../contract';
 
 export interface ClientTokenRequest {
@@ -60,15 +61,19 @@ interface CachedToken {
   reuseUntilMs: number;
 }
 
-/** Upper bound on cached REST audiences (they include user / group ids, so they are unbounded). */
-const MAX_CACHED_AUDIENCES = 1000;
+/**
+ * Upper bound on cached REST tokens. Their audiences hold user and group ids, so without a bound the cache would
+ * grow with the app's users. Least recently used first out: an app sending to more users than this keeps its
+ * busiest ones cached instead of emptying the whole cache at once (the cliff a clear-when-full cache has).
+ */
+const MAX_CACHED_AUDIENCES = 10_000;
 
 export class TokenIssuer {
   private readonly key: KeyObject;
   private readonly header: jwt.JwtHeader;
   private readonly reuseFraction: number;
   private readonly now: () => number;
-  private readonly restCache = new Map<string, CachedToken>();
+  private readonly restCache = new LRUCache<string, CachedToken>({ max: MAX_CACHED_AUDIENCES });
 
   constructor(accessKey: string, options: TokenIssuerOptions = {}) {
     if (typeof accessKey !== 'string' || accessKey === '') throw new TokenError('the access key is empty');
@@ -91,7 +96,6 @@ export class TokenIssuer {
     }
     const token = this.sign({ aud: audience }, lifetimeSeconds, nowMs);
     if (this.reuseFraction < 1) {
-      if (this.restCache.size >= MAX_CACHED_AUDIENCES) this.restCache.clear();
       // Reuse while more than `reuseFraction` of the lifetime remains, so a cached token never arrives nearly expired.
       const reuseForMs = Math.floor(lifetimeSeconds * 1000 * (1 - this.reuseFraction));
       this.restCache.set(cacheKey, { token, reuseUntilMs: nowMs + reuseForMs });

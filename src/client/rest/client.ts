@@ -50,6 +50,8 @@ export interface SignalRRestClientOptions {
   idleSocketTimeoutMs?: number;
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
+  /** Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. */
+  maxInFlight?: number;
   /**
    * Secrets (the AccessKey) blanked out of anything the service answers before it goes into an error message: a
    * misconfigured endpoint or a hostile proxy could echo them back, and error messages are logged.

@@ -78,3 +78,17 @@ export class SignalRNetworkError extends SignalRRestError {
     this.attempts = detail.attempts;
   }
 }
+
+/**
+ * The call was refused before anything was sent: the client already had its bound of calls in flight to the
+ * service. Past capacity, answering at once (the caller may retry later) beats queueing calls that all wait.
+ */
+export class SignalRBusyError extends SignalRRestError {
+  readonly maxInFlight: number;
+
+  constructor(context: OperationContext, maxInFlight: number) {
+    super(context, `SignalR Service ${where(context)} was not sent: ${maxInFlight} calls to the service are already in flight, so it is slower than the load on this app`);
+    this.name = 'SignalRBusyError';
+    this.maxInFlight = maxInFlight;
+  }
+}

@@ -12,7 +12,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
 import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
-import { SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
+import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
 
@@ -31,8 +31,16 @@ export interface RequestExecutorOptions {
   random?: () => number;
   idleSocketTimeoutMs?: number;
   maxSockets?: number;
+  /** Calls in flight at once (retries and their waits included); one more is refused at once. Default 256. */
+  maxInFlight?: number;
   secrets?: readonly string[];
 }
+
+/**
+ * WHY 256: enough for ~25,000 calls/s at 10 ms per call, beyond what one app instance sends; a service that falls
+ * behind makes calls pile up, and past this bound the caller hears so at once instead of waiting on a queue.
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
 
 export interface RestRequest {
   context: OperationContext;
@@ -60,8 +68,12 @@ export class RequestExecutor {
   private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
   private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly http: AxiosInstance;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
 
   constructor(private readonly options: RequestExecutorOptions) {
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new ServiceRuleError('maxInFlight', 'must be a whole number >= 1');
     this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
     if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) {
       throw new ServiceRuleError('retry.maxAttempts', 'must be an integer >= 1');
@@ -99,7 +111,18 @@ export class RequestExecutor {
     this.freshHttpsAgent.destroy();
   }
 
+  /** Runs the request within the in-flight bound; past it, refuses at once with SignalRBusyError. */
   async execute(request: RestRequest): Promise<AxiosResponse<string>> {
+    if (this.inFlight >= this.maxInFlight) throw new SignalRBusyError(request.context, this.maxInFlight);
+    this.inFlight += 1;
+    try {
+      return await this.executeWithRetries(request);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async executeWithRetries(request: RestRequest): Promise<AxiosResponse<string>> {
     const { context } = request;
     const timeoutMs = request.options?.timeoutMs ?? this.options.timeoutMs;
     if (!(timeoutMs > 0)) throw new ServiceRuleError('timeoutMs', 'must be a positive number of milliseconds');

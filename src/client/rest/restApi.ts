@@ -7,9 +7,15 @@
  * rejects with a `ServiceRuleError` (src/contract) before sending when an argument breaks a service rule, with a
  * `SignalRServiceError` (errors.ts) carrying the HTTP status and the `x-ms-error-code` header when the service
  * answers with an error, or with a `SignalRNetworkError` / `SignalRTimeoutError` when it cannot be reached in time.
- * Optional parameters (`excluded`, `reason`, `ttlSeconds`, the abort signal) travel in an options bag.
+ * Optional parameters (`excluded`, `reason`, `ttlSeconds`, the abort signal, and with several endpoints the
+ * endpoint choice) travel in an options bag.
+ *
+ * A service with several endpoints implements it too (src/client/endpoints/fanOutRestApi.ts): the adapter does not
+ * know how many instances stand behind it.
  */
 import type { RestMessage } from '../../contract';
+import type { EndpointIdentity } from '../endpoints/identity';
+import type { EndpointRouter } from '../endpoints/router';
 
 export type SendPayload = RestMessage;
 
@@ -18,6 +24,13 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Aborts the call (and any retry wait). */
   signal?: AbortSignal;
+  /**
+   * With several endpoints: make the call on exactly these (matched by `endpoint` URL), online or not, instead of
+   * the routed ones. A single endpoint's client ignores it.
+   */
+  endpoints?: readonly EndpointIdentity[];
+  /** With several endpoints: the router for this call; methods it leaves out route as by default. */
+  router?: Partial<EndpointRouter>;
 }
 
 export interface ExcludingOptions extends CallOptions {

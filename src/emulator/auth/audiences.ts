@@ -130,7 +130,13 @@ export function acceptedClientAudiences(hostHeader: string | undefined, hub: str
   const hubs = [...new Set([hub, hub.toLowerCase()])];
   const audiences: string[] = [];
   for (const origin of originVariants(hostHeader)) {
-    for (const h of hubs) audiences.push(`${origin}/client${formatQuery([['hub', h]])}`);
+    for (const h of hubs) {
+      const query = formatQuery([['hub', h]]);
+      audiences.push(`${origin}/client${query}`);
+      // Not canonical, but what the SDKs sign (`…/client/?hub=`): listed so it matches at once, without
+      // canonicalising the token's audience on every connect.
+      audiences.push(`${origin}/client/${query}`);
+    }
   }
   return audiences;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { atEndOfTurn, type EndOfTurn } from '../turnBatch';
 import { ClientTransport } from './clientTransport';
 import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
 
@@ -6,7 +7,7 @@ import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
  * Server-Sent Events: one long GET response carries server frames as `data:` lines; the client
  * sends with POST requests (handled by the endpoint, fed to the connection).
  */
-export class ServerSentEventsTransport implements ClientTransport {
+export class ServerSentEventsTransport implements ClientTransport, EndOfTurn {
   readonly name = 'ServerSentEvents';
   readonly transferFormats = ['Text'] as const;
   readonly inherentKeepAlive = false;
@@ -37,9 +38,13 @@ export class ServerSentEventsTransport implements ClientTransport {
     if (!this.corked) {
       this.corked = true;
       this.res.cork();
-      process.nextTick(() => this.flush());
+      atEndOfTurn(this);
     }
     this.res.write(bytes);
+  }
+
+  endOfTurn(): void {
+    this.flush();
   }
 
   /** Hands this turn's corked writes to the socket; a no-op when end() already did. */

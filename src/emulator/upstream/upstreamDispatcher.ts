@@ -16,7 +16,6 @@
  */
 import {
   formatClaimsHeader,
-  formatClientQuery,
   INVOCATION_FAILED,
   UpstreamHeaders,
   UpstreamMessageType,
@@ -38,8 +37,8 @@ export interface UpstreamConnection {
   readonly hub: string;
   readonly userId: string | undefined;
   readonly claims: Readonly<Record<string, unknown>>;
-  /** The query of the client's connect request. */
-  readonly clientQuery: URLSearchParams | undefined;
+  /** The query of the client's connect request as `X-ASRS-Client-Query` carries it (tokens removed), if any. */
+  readonly clientQuery: string | undefined;
   /** The agreed hub protocol; undefined before the handshake. */
   readonly protocol: HubProtocol | undefined;
   /** Writes one framed message, in the connection's protocol, to the client if it is still connected. */
@@ -201,8 +200,7 @@ export class UpstreamDispatcher {
     if (connection.userId !== undefined) headers[UpstreamHeaders.userId] = connection.userId;
     const claims = formatClaimsHeader(connection.claims);
     if (claims !== '') headers[UpstreamHeaders.userClaims] = claims;
-    const query = connection.clientQuery === undefined ? undefined : formatClientQuery(connection.clientQuery);
-    if (query !== undefined) headers[UpstreamHeaders.clientQuery] = query;
+    if (connection.clientQuery !== undefined) headers[UpstreamHeaders.clientQuery] = connection.clientQuery;
     const started = Date.now();
     const outcome = await this.caller.call({ url, headers, body });
     if (this.options.verbose) {

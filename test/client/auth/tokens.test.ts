@@ -140,6 +140,19 @@ describe('TokenIssuer.restToken', () => {
     expect((jwt.decode(renewed) as jwt.JwtPayload).iat).toBe(Math.floor(now / 1000));
   });
 
+  test('the cache is bounded without a cliff: past its size the least recently used token goes, not all of them', () => {
+    let now = 1_700_000_000_000;
+    const issuer = new TokenIssuer(KEY, { now: () => now });
+    const audiences = Array.from({ length: 10_001 }, (_, i) => `https://a/users/u${i}`);
+    const first = audiences.map((audience) => issuer.restToken(audience));
+    now += 1000; // a re-signed token now carries another iat, so a cache hit is visible
+    // The 10,001st token pushed out only the least recently used one: the most recent are all still cached.
+    expect(issuer.restToken(audiences[10_000]!)).toBe(first[10_000]);
+    expect(issuer.restToken(audiences[9_999]!)).toBe(first[9_999]);
+    expect(issuer.restToken(audiences[1]!)).toBe(first[1]);
+    expect(issuer.restToken(audiences[0]!)).not.toBe(first[0]);
+  });
+
   test('caching can be disabled', () => {
     let now = 1_700_000_000_000;
     const issuer = new TokenIssuer(KEY, { restTokenReuseFraction: 1, now: () => now });

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { ConfigError } from '../../../src/client/config/connectionString';
 import { ServiceRuleError } from '../../../src/contract';
@@ -123,6 +124,46 @@ describe('rest through the service', () => {
     } finally {
       service.close();
       await server.close();
+    }
+  });
+});
+
+describe('getSignalRService with several endpoints', () => {
+  const named = (host: string): string => `Endpoint=https://${host}.example.com;AccessKey=${KEY};Version=1.0;`;
+
+  test('lists every endpoint, caches per settings, and a changed endpoint setting yields a fresh service', () => {
+    const env = { [SETTING]: named('default'), Azure__SignalR__Endpoints__east: named('east'), SignalREndpointHealthIntervalSeconds: '30' };
+    const service = getSignalRService(SETTING, env);
+    expect(service.endpoints.map((e) => `${e.name}:${e.type}:${e.endpoint}:${e.online}`)).toEqual([
+      ':primary:https://default.example.com:true',
+      'east:primary:https://east.example.com:true',
+    ]);
+    expect(service.config).toBe(service.endpoints[0]!.config);
+    expect(getSignalRService(SETTING, { ...env })).toBe(service);
+    expect(getSignalRService(SETTING, { ...env, Azure__SignalR__Endpoints__east: named('east2') })).not.toBe(service);
+    expect(getSignalRService(SETTING, { ...env, SignalREndpointHealthIntervalSeconds: '10' })).not.toBe(service);
+    expect(() => getSignalRService(SETTING, { ...env, SignalREndpointHealthIntervalSeconds: 'often' })).toThrow(/'SignalREndpointHealthIntervalSeconds'/);
+  });
+
+  test('an endpoint listed as JSON or printed shows who it is, never its key', () => {
+    const service = getSignalRService(SETTING, { Azure__SignalR__Endpoints__a: named('a'), Azure__SignalR__Endpoints__b: named('b') });
+    const shown = `${JSON.stringify(service.endpoints)} ${inspect(service.endpoints, { depth: 5 })} ${service.endpoints.join(' ')}`;
+    expect(shown).toContain('https://a.example.com');
+    expect(shown).not.toContain(KEY);
+  });
+
+  test('process.env endpoint settings are read once, and again after resetSignalRServiceCache()', () => {
+    const keys = ['Azure__SignalR__Endpoints__pa', 'Azure__SignalR__Endpoints__pb'];
+    try {
+      process.env[keys[0]!] = named('pa');
+      expect(getSignalRService('NoDefaultSetting').endpoints.map((e) => e.name)).toEqual(['pa']);
+      process.env[keys[1]!] = named('pb');
+      expect(getSignalRService('NoDefaultSetting').endpoints.map((e) => e.name)).toEqual(['pa']);
+      resetSignalRServiceCache();
+      expect(getSignalRService('NoDefaultSetting').endpoints.map((e) => e.name)).toEqual(['pa', 'pb']);
+    } finally {
+      for (const key of keys) delete process.env[key];
+      resetSignalRServiceCache();
     }
   });
 });

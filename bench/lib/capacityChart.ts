@@ -1,0 +1,47 @@
+/**
+ * The capacity curves as a chart: one panel per pipeline and message size, p50 and p99 latency against the
+ * offered rate for ours and the baseline, the 1 s SLA as a rule, each side's knee marked, and what each side did
+ * at twice its knee written under the plot.
+ */
+import type { CapacityCurve, CapacityStep } from '../scenarios/capacity';
+import { renderChart, type Panel, type Series } from './svgChart';
+
+const COLORS = { ours: '#1f6fd1', baseline: '#e07b00' } as const;
+const SIDE_NAMES = { ours: 'ours', baseline: 'plain node:http + ws' } as const;
+
+function overloadNote(curve: CapacityCurve): string {
+  const step: CapacityStep | undefined = curve.overload;
+  const name = SIDE_NAMES[curve.side];
+  if (step === undefined) return `${name}: no step held, so no overload step`;
+  const refused = step.refused === 0 ? 'none refused' : `${Math.round((step.refused / step.sent) * 100)}% refused in ≤${Math.round(step.refusedP99)} ms`;
+  const p99 = Number.isFinite(step.p99) ? `${Math.round(step.p99)} ms` : 'none delivered';
+  const answered = Number.isFinite(step.answerP99) ? `, answered ≤${Math.round(step.answerP99)} ms` : '';
+  return `○ ${name} at 2x knee, ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
+}
+
+export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: string): string {
+  const panels: Panel[] = [];
+  const keys = [...new Set(curves.map((c) => `${c.pipeline}|${c.size}`))];
+  for (const key of keys) {
+    const sides = curves.filter((c) => `${c.pipeline}|${c.size}` === key);
+    const first = sides[0]!;
+    const series: Series[] = [];
+    for (const curve of sides) {
+      const steps = curve.steps;
+      series.push({ name: `${SIDE_NAMES[curve.side]} p99`, color: COLORS[curve.side], width: 2.5, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p99]) });
+      series.push({ name: `${SIDE_NAMES[curve.side]} p50`, color: COLORS[curve.side], width: 1, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p50]) });
+    }
+    panels.push({
+      title: first.pipeline === 'sendMessage' ? `sendMessage → 1 client, ${first.size}` : `REST broadcast → ${first.clients.toLocaleString('en-US')} clients, ${first.size}`,
+      xLabel: `offered rate (${first.unit}, log)`,
+      yLabel: 'latency (ms, log)',
+      series,
+      rules: [{ y: 1000, label: 'p99 SLA 1 s' }],
+      markers: sides.filter((c) => c.knee > 0).map((c) => ({ x: c.knee, label: `${SIDE_NAMES[c.side]} knee ${c.knee}/s`, color: COLORS[c.side] })),
+      // The step at twice the knee is measured apart from the sweep (it may repeat a swept rate): rings, not line.
+      rings: sides.flatMap((c) => (c.overload === undefined ? [] : [{ x: c.overload.rate, y: c.overload.p99, color: COLORS[c.side] }])),
+      notes: sides.map(overloadNote),
+    });
+  }
+  return renderChart(panels, { title: 'Capacity: latency against offered rate (npm run bench)', subtitle, columns: 2 });
+}

@@ -1,0 +1,67 @@
+/**
+ * host.json's HTTP throttles in the local host, as the Functions host applies them: maxConcurrentRequests run at
+ * once, the next ones wait in order, and past maxOutstandingRequests a request is refused at once with 429.
+ */
+import * as path from 'path';
+import { RequestAdmission } from '../../src/localhost/admission';
+import { startLocalHost, type LocalHost } from '../../src/localhost/host';
+
+jest.mock('@azure/functions-core', () => jest.requireActual('../../src/localhost/functionsCore').functionsCore, { virtual: true });
+
+const holds = (): Array<() => void> => (globalThis as { fixtureHolds?: Array<() => void> }).fixtureHolds ?? [];
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('the local host with host.json throttles (1 running, 2 held)', () => {
+  let host: LocalHost;
+  beforeAll(async () => {
+    host = await startLocalHost({ projectRoot: path.join(__dirname, '..', 'fixtures', 'localhost', 'throttled'), port: 0, logWriter: () => undefined });
+  });
+  afterAll(async () => {
+    for (const release of holds().splice(0)) release();
+    await host.close();
+  });
+
+  it('runs one, queues one, and refuses the third at once with 429 and Retry-After; the queued one runs next', async () => {
+    const first = fetch(`${host.url}/api/hold?n=1`);
+    await until(() => holds().length === 1);
+    const second = fetch(`${host.url}/api/hold?n=2`);
+    await until(() => host.outstandingRequests() === 2);
+    // The third is answered while the first two are still held: it never waited for them.
+    const third = await fetch(`${host.url}/api/hold?n=3`);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(await third.json()).toMatchObject({ error: { code: 'TooManyRequests', message: expect.stringMatching(/maxOutstandingRequests/) } });
+    expect(holds()).toHaveLength(1); // the second waits for a slot, it has not started
+    holds().shift()!();
+    expect(await (await first).text()).toBe('done 1');
+    await until(() => holds().length === 1);
+    holds().shift()!();
+    expect(await (await second).text()).toBe('done 2');
+  });
+});
+
+describe('RequestAdmission', () => {
+  it('admits up to the concurrency, queues first come first served up to the outstanding bound, then refuses', async () => {
+    const admission = new RequestAdmission(2, 3);
+    const a = admission.enter();
+    const b = admission.enter();
+    const c = admission.enter();
+    expect([a.kind, b.kind, c.kind]).toEqual(['admitted', 'admitted', 'waiting']);
+    expect(admission.enter().kind).toBe('refused');
+    if (a.kind !== 'admitted' || c.kind !== 'waiting') throw new Error('unexpected');
+    a.release();
+    a.release(); // releasing twice frees one slot only
+    const releaseC = await c.admitted;
+    expect(admission.outstanding).toBe(2);
+    expect(admission.enter().kind).toBe('waiting');
+    releaseC();
+  });
+
+  it('is unbounded when host.json sets nothing', () => {
+    const admission = new RequestAdmission();
+    for (let i = 0; i < 1000; i++) expect(admission.enter().kind).toBe('admitted');
+  });
+});
