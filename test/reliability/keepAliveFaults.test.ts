@@ -9,5 +9,4 @@ keepAliveSuite({
   closeOnReuse: { calls: 300, concurrency: 4 },
   closeIdle: { calls: 200, concurrency: 8 },
   restTimeoutMs: 5_000,
-  requireIdleRace: false,
 });
