@@ -12,4 +12,5 @@ export * from './messages';
 export * from './serviceErrors';
 export * from './restOperations';
 export * from './upstream';
+export * from './staleConnections';
 export * from './clock';

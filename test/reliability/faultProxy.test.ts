@@ -31,6 +31,7 @@ describe('fault proxy', () => {
   beforeEach(async () => {
     await proxy.setMode({ kind: 'pass' });
     proxy.resetStats();
+    proxy.drainFaults();
     upstreamHits = 0;
   });
 
@@ -60,6 +61,60 @@ describe('fault proxy', () => {
     await proxy.setMode({ kind: 'reset-after-forward' });
     await expect(httpRequest(`${proxy.url}/x`, { method: 'POST', body: 'y' })).rejects.toMatchObject({ code: 'ECONNRESET' });
     expect(upstreamHits).toBe(1);
+  });
+
+  it('cuts the answer short after forwarding: the upstream acted, the caller got its head and then an early end', async () => {
+    await proxy.setMode({ kind: 'cut-mid-answer' });
+    await expect(httpRequest(`${proxy.url}/x`, { method: 'POST', body: 'y' })).rejects.toMatchObject({ code: 'ECONNRESET', message: 'aborted' });
+    expect(upstreamHits).toBe(1);
+  });
+
+  it('records whether each request came on a reused connection, and hands each fault out once', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    await httpRequest(`${proxy.url}/a`, { agent });
+    await new Promise((resolve) => setImmediate(resolve));
+    await proxy.setMode({ kind: 'reset-before-forward', times: 1 });
+    await expect(httpRequest(`${proxy.url}/b`, { agent })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    expect(proxy.stats.requests.map((r) => [r.url, r.reusedConnection])).toEqual([
+      ['/a', false],
+      ['/b', true],
+    ]);
+    expect(proxy.drainFaults()).toEqual({ 'reset-before-forward': 1 });
+    expect(proxy.drainFaults()).toEqual({});
+    agent.destroy();
+  });
+
+  it('close-on-reuse: a request on a reused connection is dropped unforwarded, a fresh one passes', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    proxy.setConnectionFault({ kind: 'close-on-reuse', probability: 1 });
+    try {
+      expect((await httpRequest(`${proxy.url}/first`, { agent })).status).toBe(200);
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(httpRequest(`${proxy.url}/second`, { agent })).rejects.toMatchObject({ code: 'ECONNRESET' });
+      expect(upstreamHits).toBe(1);
+      expect(proxy.drainFaults()).toEqual({ 'close-on-reuse': 1 });
+    } finally {
+      proxy.setConnectionFault({ kind: 'none' });
+      agent.destroy();
+    }
+  });
+
+  it('close-idle: a kept-alive connection left idle is closed within the idle window', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    proxy.setConnectionFault({ kind: 'close-idle', minIdleMs: 50, maxIdleMs: 100 });
+    try {
+      const closed = new Promise<void>((resolve) => {
+        agent.once('free', (socket: import('node:net').Socket) => socket.once('close', () => resolve()));
+      });
+      expect((await httpRequest(`${proxy.url}/x`, { agent })).status).toBe(200);
+      await closed;
+      expect(proxy.stats.idleConnectionsClosed).toBe(1);
+      // Closing an idle connection is no fault by itself: nothing was in flight.
+      expect(proxy.drainFaults()).toEqual({});
+    } finally {
+      proxy.setConnectionFault({ kind: 'none' });
+      agent.destroy();
+    }
   });
 
   it('stalls until the caller gives up', async () => {

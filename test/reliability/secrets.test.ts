@@ -7,7 +7,7 @@
  * Error responses and logs must not carry a bearer token either.
  */
 import { inspect } from 'node:util';
-import { silenceRegistrationWarnings, callFunction, type FunctionResult } from './support';
+import { silenceRegistrationWarnings, callFunction, clearSettings, type FunctionResult } from './support';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index';
 import { resetSignalRServiceCache, getSignalRService } from '../../src/client/service';
 import { parseConnectionString } from '../../src/client/config/connectionString';
@@ -37,7 +37,7 @@ const SETTINGS = ['AzureSignalRConnectionString', 'SignalRHubName', 'SignalRAllo
 
 let emulator: RunningEmulator;
 let proxy: FaultProxy;
-let saved: Record<string, string | undefined>;
+let restoreSettings: () => void;
 const emulatorLog: string[] = [];
 const printed: string[] = [];
 let restoreOutput: () => void;
@@ -91,18 +91,14 @@ beforeAll(async () => {
   restoreOutput = captureOutput();
   emulator = await startEmulator({ port: 0, accessKey: KEY, log: (line) => emulatorLog.push(line) });
   proxy = await startFaultProxy({ target: emulator.url });
-  saved = Object.fromEntries(SETTINGS.map((k) => [k, process.env[k]]));
-  for (const k of SETTINGS) delete process.env[k];
+  restoreSettings = clearSettings(SETTINGS);
 });
 
 afterAll(async () => {
   resetSignalRServiceCache();
   await proxy.close();
   await emulator.close();
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
+  restoreSettings();
   restoreOutput();
   figures.save();
 });

@@ -30,6 +30,18 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Clears the app settings `names` from the environment; the returned function puts back what was there. */
+export function clearSettings(names: readonly string[]): () => void {
+  const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
+  for (const k of names) delete process.env[k];
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
 // ---- calling the functions directly (real HttpRequest / InvocationContext from @azure/functions) ----
 
 

@@ -13,12 +13,24 @@
  *   the service never saw the call, so a retry is safe.
  * - `reset-after-forward`: the request is forwarded, the upstream answers, and the client's socket is
  *   reset instead of getting that answer: the service DID act, which is the case where a retried send
- *   would be delivered twice.
+ *   would be delivered twice. On a reused kept-alive connection the client cannot tell this from a stale
+ *   connection (src/contract/staleConnections.ts): the one case its retry rule gets wrong.
+ * - `cut-mid-answer`: the request is forwarded, the upstream answers, and the client gets the start of that
+ *   answer (status line, headers, half the body) before the connection ends: the service acted and the
+ *   client saw it begin to answer.
  * - `stall`: the request is held without an answer until the client gives up (or the proxy closes).
  * - `delay`: forwarded after `ms` milliseconds.
  * - `script`: the next requests are answered from the list (status, headers, body) without reaching
  *   the upstream; when the list is used up the proxy behaves as `then` (default `pass`).
  * The request-level faults take `times` (apply to the next N requests only) and `then`.
+ *
+ * Connection-level faults (`connectionFault`, independent of the mode), as load balancers bring them to
+ * kept-alive connections:
+ * - `close-idle`: a connection idle (no request in flight) for a random time in [minIdleMs, maxIdleMs] is
+ *   closed (FIN or RST at random), without warning: the client may be writing its next request at that moment.
+ * - `close-on-reuse`: a request that arrives on a connection an earlier request used is, with `probability`,
+ *   not forwarded: the connection is closed (FIN or RST at random) the moment the request arrives, the race
+ *   a client loses when the server closes the idle connection it is reusing.
  *
  * Every request is counted in `stats`, with the mode that handled it, so tests can assert exactly how
  * many attempts a client made and how many reached the service.
@@ -43,11 +55,17 @@ export type FaultMode =
   | { kind: 'refuse' }
   | ({ kind: 'reset-before-forward' } & Limited)
   | ({ kind: 'reset-after-forward' } & Limited)
+  | ({ kind: 'cut-mid-answer' } & Limited)
   | ({ kind: 'stall' } & Limited)
   | ({ kind: 'delay'; ms: number } & Limited)
   | { kind: 'script'; responses: ScriptedResponse[]; then?: FaultMode };
 
-export type FaultKind = FaultMode['kind'];
+export type ConnectionFault =
+  | { kind: 'none' }
+  | { kind: 'close-idle'; minIdleMs: number; maxIdleMs: number }
+  | { kind: 'close-on-reuse'; probability: number };
+
+export type FaultKind = FaultMode['kind'] | 'close-on-reuse';
 
 export interface ProxiedRequestRecord {
   method: string;
@@ -56,6 +74,8 @@ export interface ProxiedRequestRecord {
   handledBy: FaultKind;
   /** True when the request reached the upstream server. */
   forwarded: boolean;
+  /** True when an earlier request used the same client connection. */
+  reusedConnection: boolean;
 }
 
 export interface FaultProxyStats {
@@ -67,6 +87,8 @@ export interface FaultProxyStats {
   faultsInjected: number;
   /** Fault injections per kind. */
   faultsByKind: Record<string, number>;
+  /** Idle connections closed by `close-idle` (a fault only for a client that was reusing one at that moment). */
+  idleConnectionsClosed: number;
 }
 
 export interface FaultProxy {
@@ -76,8 +98,15 @@ export interface FaultProxy {
   readonly stats: FaultProxyStats;
   /** Switches the mode for the next requests; resolves once the listener state matches it. */
   setMode(mode: FaultMode): Promise<void>;
+  /** Switches the connection-level fault (applies to connections open now too). */
+  setConnectionFault(fault: ConnectionFault): void;
   /** Shorthand for `setMode({kind: 'script', responses, then})`. */
   script(responses: ScriptedResponse[], then?: FaultMode): Promise<void>;
+  /**
+   * Faults injected since the last drain, by kind, and forgets them: what a test settles with the outcome it
+   * observed (test/support/faultLedger.ts). Independent of resetStats().
+   */
+  drainFaults(): Record<string, number>;
   /** Count of requests that reached the upstream and match the predicate. */
   forwardedMatching(predicate: (r: ProxiedRequestRecord) => boolean): number;
   resetStats(): void;
@@ -89,6 +118,10 @@ export interface FaultProxyOptions {
   target: string;
   /** Initial mode (default pass). */
   mode?: FaultMode;
+  /** Initial connection-level fault (default none). */
+  connectionFault?: ConnectionFault;
+  /** Random source of the connection faults (default Math.random). */
+  random?: () => number;
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -96,7 +129,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const upstreamHost = target.hostname;
   const upstreamPort = Number(target.port || (target.protocol === 'https:' ? 443 : 80));
   // One keep-alive agent towards the upstream, destroyed on close so jest exits cleanly.
-  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle upstream sockets are dropped after 4 s, before a Node server's 5 s keep-alive timeout closes them under
+  // the proxy (which would answer 502 for a fault nobody injected).
+  const upstreamAgent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
 
   let mode: FaultMode = options.mode ?? { kind: 'pass' };
   let scriptQueue: ScriptedResponse[] = [];
@@ -107,14 +142,41 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     remaining = 'times' in next && next.times !== undefined ? next.times : Infinity;
   };
   enter(mode);
+  let connectionFault: ConnectionFault = options.connectionFault ?? { kind: 'none' };
+  const random = options.random ?? Math.random;
   let closed = false;
   const sockets = new Set<net.Socket>();
   const stalled = new Set<http.ServerResponse>();
-  const stats: FaultProxyStats = { requests: [], forwarded: 0, faultsInjected: 0, faultsByKind: {} };
+  const stats: FaultProxyStats = { requests: [], forwarded: 0, faultsInjected: 0, faultsByKind: {}, idleConnectionsClosed: 0 };
+  /** Per client connection: requests seen, requests in flight, and the pending idle close. */
+  const connections = new WeakMap<net.Socket, { requests: number; inFlight: number; idleTimer?: NodeJS.Timeout }>();
+  const connectionOf = (socket: net.Socket): { requests: number; inFlight: number; idleTimer?: NodeJS.Timeout } => {
+    let state = connections.get(socket);
+    if (state === undefined) connections.set(socket, (state = { requests: 0, inFlight: 0 }));
+    return state;
+  };
+  /** Closes like a load balancer would: a FIN or an RST, at random. */
+  const closeConnection = (socket: net.Socket): void => {
+    if (random() < 0.5) socket.destroy();
+    else socket.resetAndDestroy();
+  };
+  const armIdleClose = (socket: net.Socket): void => {
+    const state = connectionOf(socket);
+    clearTimeout(state.idleTimer);
+    if (connectionFault.kind !== 'close-idle' || state.inFlight > 0 || socket.destroyed) return;
+    const { minIdleMs, maxIdleMs } = connectionFault;
+    state.idleTimer = setTimeout(() => {
+      if (state.inFlight > 0 || socket.destroyed) return;
+      stats.idleConnectionsClosed += 1;
+      closeConnection(socket);
+    }, minIdleMs + random() * (maxIdleMs - minIdleMs));
+  };
 
+  let undrained: Record<string, number> = {};
   const countFault = (kind: FaultKind): void => {
     stats.faultsInjected += 1;
     stats.faultsByKind[kind] = (stats.faultsByKind[kind] ?? 0) + 1;
+    undrained[kind] = (undrained[kind] ?? 0) + 1;
   };
 
   /** The mode that applies to the next request: a script that ran out falls through to its `then`. */
@@ -133,7 +195,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   server.keepAliveTimeout = 5_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearTimeout(connections.get(socket)?.idleTimer);
+    });
     // A fault test resets sockets on purpose; their errors are expected, not crashes.
     socket.on('error', () => undefined);
   });
@@ -187,12 +252,28 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const connection = connectionOf(req.socket);
+    clearTimeout(connection.idleTimer);
+    connection.requests += 1;
+    const reusedConnection = connection.requests > 1;
+    if (reusedConnection && connectionFault.kind === 'close-on-reuse' && random() < connectionFault.probability) {
+      stats.requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', handledBy: 'close-on-reuse', forwarded: false, reusedConnection });
+      countFault('close-on-reuse');
+      closeConnection(req.socket);
+      return;
+    }
+    connection.inFlight += 1;
+    res.on('close', () => {
+      connection.inFlight -= 1;
+      armIdleClose(req.socket);
+    });
     const active = currentMode();
     const record: ProxiedRequestRecord = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
       handledBy: active.kind,
       forwarded: false,
+      reusedConnection,
     };
     stats.requests.push(record);
     const markForwarded = (): void => {
@@ -216,18 +297,31 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           req.socket.resetAndDestroy();
           return;
         case 'reset-after-forward':
+        case 'cut-mid-answer': {
           countFault(active.kind);
           markForwarded();
+          const cut = active.kind === 'cut-mid-answer';
           forward(
             req,
             body,
             (upstream) => {
-              upstream.resume();
-              upstream.on('end', () => req.socket.resetAndDestroy());
+              const chunks: Buffer[] = [];
+              upstream.on('data', (c: Buffer) => chunks.push(c));
+              upstream.on('end', () => {
+                if (!cut) {
+                  req.socket.resetAndDestroy();
+                  return;
+                }
+                // Raw bytes on the client's socket: the answer's head announcing its full length, half of it, then FIN.
+                const answer = Buffer.concat(chunks);
+                const head = `HTTP/1.1 ${upstream.statusCode ?? 502} ${http.STATUS_CODES[upstream.statusCode ?? 502] ?? ''}\r\ncontent-length: ${answer.length + 2}\r\n\r\n`;
+                req.socket.end(Buffer.concat([Buffer.from(head, 'latin1'), answer.subarray(0, Math.ceil(answer.length / 2))]));
+              });
             },
             () => req.socket.resetAndDestroy(),
           );
           return;
+        }
         case 'stall':
           countFault(active.kind);
           stalled.add(res);
@@ -257,7 +351,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   // WebSocket (and any other) upgrades: pipe raw bytes both ways in pass mode, reset otherwise.
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     const active = currentMode();
-    stats.requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', handledBy: active.kind, forwarded: active.kind === 'pass' });
+    stats.requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', handledBy: active.kind, forwarded: active.kind === 'pass', reusedConnection: false });
     if (active.kind !== 'pass') {
       countFault(active.kind);
       socket.resetAndDestroy();
@@ -319,8 +413,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       // Held requests are released by a switch: a stalled service that comes back closes them.
       if (next.kind !== 'stall') for (const s of stalled) s.destroy();
     },
+    setConnectionFault(fault: ConnectionFault): void {
+      connectionFault = fault;
+      for (const socket of sockets) if (connections.has(socket)) armIdleClose(socket);
+    },
     script(responses: ScriptedResponse[], then?: FaultMode): Promise<void> {
       return proxy.setMode({ kind: 'script', responses, then });
+    },
+    drainFaults(): Record<string, number> {
+      const drained = undrained;
+      undrained = {};
+      return drained;
     },
     forwardedMatching(predicate: (r: ProxiedRequestRecord) => boolean): number {
       return stats.requests.filter((r) => r.forwarded && predicate(r)).length;
@@ -329,6 +432,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       stats.requests.length = 0;
       stats.forwarded = 0;
       stats.faultsInjected = 0;
+      stats.idleConnectionsClosed = 0;
       for (const k of Object.keys(stats.faultsByKind)) delete stats.faultsByKind[k];
     },
     async close(): Promise<void> {

@@ -26,6 +26,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** What test/support/memoryProbe.js reports (bytes). */
+export interface MemorySample {
+  rss: number;
+  /** Heap in use as it was, and after a full garbage collection: what the process retains. */
+  heapUsed: number;
+  heapRetained: number;
+  external: number;
+  arrayBuffers: number;
+  gcForced: boolean;
+}
+
 export interface RunningProcess {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -33,6 +44,8 @@ export interface RunningProcess {
   output(): string;
   /** Resident memory of the process in bytes, from /proc (Linux). */
   rssBytes(): number;
+  /** Its memory as the preloaded probe measures it (only with `memoryProbe: true`). */
+  memory(): Promise<MemorySample>;
   /** Resolves with the exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
   /** Sends `signal` and waits for the exit. */
@@ -46,11 +59,14 @@ export async function startNodeProcess(options: {
   /** Resolves once the output matches. */
   ready: RegExp;
   timeoutMs?: number;
+  /** Preload test/support/memoryProbe.js (with --expose-gc and an IPC channel) so that memory() works. */
+  memoryProbe?: boolean;
 }): Promise<RunningProcess> {
-  const child = spawn(process.execPath, [options.entry, ...(options.args ?? [])], {
+  const probe = options.memoryProbe === true ? ['--expose-gc', '--require', path.join(repoRoot, 'test', 'support', 'memoryProbe.js')] : [];
+  const child = spawn(process.execPath, [...probe, options.entry, ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.memoryProbe === true ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -87,6 +103,17 @@ export async function startNodeProcess(options: {
       const kb = /VmRSS:\s+(\d+) kB/.exec(status);
       return kb ? Number(kb[1]) * 1024 : 0;
     },
+    memory(): Promise<MemorySample> {
+      return new Promise((resolve, reject) => {
+        if (typeof child.send !== 'function') return reject(new Error('the process was started without memoryProbe'));
+        const timer = setTimeout(() => reject(new Error('no memory sample within 10 s')), 10_000);
+        child.once('message', (sample) => {
+          clearTimeout(timer);
+          resolve(sample as MemorySample);
+        });
+        child.send('memory?');
+      });
+    },
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -98,11 +125,12 @@ export async function startNodeProcess(options: {
 }
 
 /** The emulator CLI on `port` with `accessKey` (given through its environment variable, never argv). */
-export function startEmulatorProcess(port: number, accessKey: string): Promise<RunningProcess> {
+export function startEmulatorProcess(port: number, accessKey: string, options: { memoryProbe?: boolean } = {}): Promise<RunningProcess> {
   return startNodeProcess({
     entry: ensureBuilt('dist/src/emulator/cli.js'),
     args: ['--port', String(port)],
     env: { SIGNALR_EMULATOR_ACCESS_KEY: accessKey },
     ready: /listening on/,
+    ...options,
   });
 }

@@ -5,13 +5,20 @@
  * - Client tokens cannot be signed locally without an AccessKey. Like the official SDK
  *   (MicrosoftEntraAccessKey), we fetch a temporary access key with the Entra token from
  *   `GET {serverEndpoint}/api/v1/auth/accessKey` -> `{"KeyId": ..., "AccessKey": ...}`, sign client tokens
- *   with it (header `kid` = KeyId) and refresh it every 55 minutes.
+ *   with it (header `kid` = KeyId) and refresh it every 55 minutes. That GET goes through the REST client's
+ *   request executor, so it has the policy of every other call: a time budget, retries (it is idempotent), keep-
+ *   alive with the stale-connection resend, typed errors without secrets.
+ * - Both the Entra token and the access key are shared by concurrent callers (src/client/auth/sharedRefresh.ts):
+ *   one fetch, each caller waiting with its own abort signal; a stale value is served while it is refreshed.
  *
  * `@azure/identity` is an optional dependency: it is loaded with `require` only when a connection string
  * uses AuthType, so the common AccessKey path does not need it installed.
  */
-import axios from 'axios';
 import { ConfigError, type EntraAuthType, type EntraCredentialSpec } from '../config/connectionString';
+import { DEFAULT_REST_TIMEOUT_MS } from '../rest/client';
+import { SignalRServiceError } from '../rest/errors';
+import { RequestExecutor, type RequestExecutorOptions, type RestAuthorizer } from '../rest/requestExecutor';
+import { SharedRefresh, untilAborted } from './sharedRefresh';
 import { TokenIssuer } from './tokens';
 
 export const SIGNALR_ENTRA_SCOPE = 'https://signalr.azure.com/.default';
@@ -81,94 +88,131 @@ export class EntraAuthError extends Error {
   }
 }
 
-/** Caches the Entra access token until shortly before it expires; concurrent callers share one fetch. */
+export interface EntraTokenSourceOptions {
+  /** A token is refreshed this long before it expires. Default 5 minutes. */
+  refreshMarginMs?: number;
+  /** Time budget of one credential call. Default 10 s (the REST client's default budget). */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** A token with less than this left is not handed out any more: a call made with it could outlive it. */
+const MIN_TOKEN_REMAINING_MS = 60_000;
+
+/** The Entra access token for the SignalR scope, cached, refreshed before it expires by one shared fetch. */
 export class EntraTokenSource {
-  private cached?: AccessTokenLike;
-  private pending?: Promise<string>;
+  private readonly cache: SharedRefresh<AccessTokenLike>;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly credential: TokenCredentialLike,
-    private readonly refreshMarginMs = 5 * 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async token(signal?: AbortSignal): Promise<string> {
-    if (this.cached !== undefined && this.cached.expiresOnTimestamp - this.refreshMarginMs > this.now()) return this.cached.token;
-    this.pending ??= this.fetch(signal).finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    options: EntraTokenSourceOptions = {},
+  ) {
+    const margin = options.refreshMarginMs ?? 5 * 60_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REST_TIMEOUT_MS;
+    this.cache = new SharedRefresh(
+      () => this.fetch(),
+      (token, _fetchedAt, now) => ({ fresh: token.expiresOnTimestamp - margin > now, usable: token.expiresOnTimestamp - MIN_TOKEN_REMAINING_MS > now }),
+      options.now,
+    );
   }
 
-  private async fetch(signal: AbortSignal | undefined): Promise<string> {
+  /** The token; `signal` abandons this caller's wait only. */
+  async token(signal?: AbortSignal): Promise<string> {
+    return (await this.cache.get(signal)).token;
+  }
+
+  private async fetch(): Promise<AccessTokenLike> {
+    // The credential gets the budget's signal; one that ignores it is cut off all the same.
+    const budget = AbortSignal.timeout(this.timeoutMs);
     let result: AccessTokenLike | null;
     try {
-      result = await this.credential.getToken(SIGNALR_ENTRA_SCOPE, signal === undefined ? {} : { abortSignal: signal });
+      result = await untilAborted(this.credential.getToken(SIGNALR_ENTRA_SCOPE, { abortSignal: budget }), budget);
     } catch (error) {
-      throw new EntraAuthError(`could not get a Microsoft Entra token for ${SIGNALR_ENTRA_SCOPE}: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = budget.aborted ? `no answer within ${this.timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      throw new EntraAuthError(`could not get a Microsoft Entra token for ${SIGNALR_ENTRA_SCOPE}: ${reason}`);
     }
     if (result === null || typeof result.token !== 'string' || result.token === '') {
       throw new EntraAuthError(`the Microsoft Entra credential returned no token for ${SIGNALR_ENTRA_SCOPE}`);
     }
-    this.cached = result;
-    return result.token;
+    return result;
   }
 }
 
-const ACCESS_KEY_REFRESH_MS = 55 * 60_000;
+/** REST calls authorized with the Entra token; the call's abort signal abandons its own wait for the token only. */
+export function entraAuthorizer(tokens: EntraTokenSource): RestAuthorizer {
+  return { authorization: async (_audience, signal) => `Bearer ${await tokens.token(signal)}` };
+}
+
+/**
+ * The official SDK fetches a new access key every 55 minutes and keeps signing with the last one for up to 120
+ * minutes after it was fetched when refreshing fails; so do we.
+ */
+export const ACCESS_KEY_REFRESH_MS = 55 * 60_000;
+export const ACCESS_KEY_USABLE_MS = 120 * 60_000;
+const ACCESS_KEY_PATH = '/api/v1/auth/accessKey';
+
+/** The REST client's options (time budget, retries, sockets) for the access-key request, and a clock for tests. */
+export type EntraAccessKeySourceOptions = Partial<Omit<RequestExecutorOptions, 'endpoint' | 'authorizer'>> & { now?: () => number };
 
 /** Fetches and caches the temporary access key used to sign client tokens under Entra auth. */
 export class EntraAccessKeySource {
-  private current?: { issuer: TokenIssuer; fetchedAt: number };
-  private pending?: Promise<TokenIssuer>;
+  private readonly executor: RequestExecutor;
+  private readonly cache: SharedRefresh<TokenIssuer>;
+  private readonly url: string;
 
-  constructor(
-    private readonly serverEndpoint: string,
-    private readonly tokens: EntraTokenSource,
-    private readonly timeoutMs = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(serverEndpoint: string, tokens: EntraTokenSource, options: EntraAccessKeySourceOptions = {}) {
+    const endpoint = serverEndpoint.replace(/\/+$/, '');
+    this.url = `${endpoint}${ACCESS_KEY_PATH}`;
+    const { now, ...rest } = options;
+    this.executor = new RequestExecutor({ timeoutMs: DEFAULT_REST_TIMEOUT_MS, ...rest, endpoint, authorizer: entraAuthorizer(tokens) });
+    this.cache = new SharedRefresh(
+      () => this.fetch(),
+      (_issuer, fetchedAt, at) => ({ fresh: at - fetchedAt < ACCESS_KEY_REFRESH_MS, usable: at - fetchedAt < ACCESS_KEY_USABLE_MS }),
+      now,
+    );
+  }
 
-  async issuer(): Promise<TokenIssuer> {
-    if (this.current !== undefined && this.now() - this.current.fetchedAt < ACCESS_KEY_REFRESH_MS) return this.current.issuer;
-    this.pending ??= this.fetch().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+  /** The issuer signing with the current key; `signal` abandons this caller's wait only. */
+  issuer(signal?: AbortSignal): Promise<TokenIssuer> {
+    return this.cache.get(signal);
+  }
+
+  /** Releases the pooled sockets. */
+  close(): void {
+    this.executor.close();
   }
 
   private async fetch(): Promise<TokenIssuer> {
-    const url = `${this.serverEndpoint.replace(/\/+$/, '')}/api/v1/auth/accessKey`;
-    const entraToken = await this.tokens.token();
-    const response = await axios.get<string>(url, {
-      headers: { Authorization: `Bearer ${entraToken}` },
-      timeout: this.timeoutMs,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxRedirects: 0,
-    }).catch((error: unknown) => {
-      // Only the message: the axios error's config holds the bearer token.
-      throw new EntraAuthError(`could not fetch the access key from ${url}: ${error instanceof Error ? error.message : String(error)}`);
-    });
-    if (response.status !== 200) {
-      throw new EntraAuthError(`fetching the access key from ${url} failed with HTTP ${response.status}${response.status === 401 || response.status === 403 ? ' (check the identity has the SignalR App Server role)' : ''}`);
-    }
-    let body: unknown;
+    let body: string;
     try {
-      body = JSON.parse(response.data);
-    } catch {
-      throw new EntraAuthError(`the access key response from ${url} is not JSON`);
+      const response = await this.executor.execute({
+        context: { operation: 'getAccessKey' },
+        idempotency: 'idempotent',
+        method: 'GET',
+        path: ACCESS_KEY_PATH,
+        query: '',
+        accepts: (status) => status === 200,
+      });
+      body = response.data;
+    } catch (error) {
+      // The executor's errors carry neither the Entra token nor the key (src/client/rest/errors.ts).
+      const hint = error instanceof SignalRServiceError && (error.status === 401 || error.status === 403) ? ' (check the identity has the SignalR App Server role)' : '';
+      throw new EntraAuthError(`could not fetch the access key from ${this.url}: ${error instanceof Error ? error.message : String(error)}${hint}`);
     }
-    const record = body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw new EntraAuthError(`the access key response from ${this.url} is not JSON`);
+    }
+    const record = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
     const pick = (name: string): unknown => record[name] ?? record[name.charAt(0).toLowerCase() + name.slice(1)];
     const keyId = pick('KeyId');
     const accessKey = pick('AccessKey');
     if (typeof keyId !== 'string' || keyId === '' || typeof accessKey !== 'string' || accessKey === '') {
-      throw new EntraAuthError(`the access key response from ${url} lacks KeyId or AccessKey`);
+      throw new EntraAuthError(`the access key response from ${this.url} lacks KeyId or AccessKey`);
     }
-    const issuer = new TokenIssuer(accessKey, { keyId });
-    this.current = { issuer, fetchedAt: this.now() };
-    return issuer;
+    return new TokenIssuer(accessKey, { keyId });
   }
 }

@@ -2,11 +2,16 @@
  * Runs one REST request against the service with the client's policy: keep-alive sockets, the bearer token
  * from the authorizer, one time budget covering every attempt and wait, and the retries of retryPolicy.ts.
  * It turns every failure into the typed errors of errors.ts, whose messages never carry a token or a key.
+ *
+ * Inside each attempt, one repair that is not a retry of the service's answer: a request that failed on a reused
+ * kept-alive socket the server had closed (src/contract/staleConnections.ts) is sent once more, at once, on a
+ * fresh connection, whatever its idempotency and even with `maxAttempts: 1`: the service never read it.
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
-import { errorMessageOf, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
+import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
+import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
 import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
@@ -59,6 +64,9 @@ export class RequestExecutor {
   private readonly secrets: readonly string[];
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  /** No keep-alive: every request gets a new connection (the resend after a stale one). */
+  private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
+  private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly http: AxiosInstance;
   private readonly maxInFlight: number;
   private inFlight = 0;
@@ -79,8 +87,8 @@ export class RequestExecutor {
       timeout: options.idleSocketTimeoutMs ?? 4000,
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
+    this.httpAgent = new ReuseTrackingHttpAgent(agentOptions);
+    this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions);
     this.http = axios.create({
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -99,6 +107,8 @@ export class RequestExecutor {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 
   /** Runs the request within the in-flight bound; past it, refuses at once with SignalRBusyError. */
@@ -123,7 +133,7 @@ export class RequestExecutor {
     const signal = userSignal === undefined ? timeoutSignal : AbortSignal.any([userSignal, timeoutSignal]);
     const deadline = Date.now() + timeoutMs;
     const audience = `${this.options.endpoint}${request.path}`;
-    const url = `${audience}?${request.query}`;
+    const url = request.query === '' ? audience : `${audience}?${request.query}`;
 
     const abortedError = (attempts: number): unknown =>
       userSignal?.aborted === true ? userSignal.reason : new SignalRTimeoutError(context, timeoutMs, attempts);
@@ -135,11 +145,11 @@ export class RequestExecutor {
         const authorization = await this.options.authorizer.authorization(audience, signal);
         const headers: Record<string, string> = { Authorization: authorization };
         if (request.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
-        const response = await this.http.request<string>({ method: request.method, url, headers, data: request.body, signal });
+        const response = await this.send({ method: request.method, url, headers, data: request.body, signal });
         if (request.accepts(response.status)) return response;
         const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
         const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
-        const serviceMessage = this.serviceMessageOf(response.data);
+        const serviceMessage = this.serviceMessageOf(response.data, authorization);
         failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
         finalError = new SignalRServiceError(context, response.status, {
           ...(errorCode === undefined ? {} : { errorCode }),
@@ -168,12 +178,28 @@ export class RequestExecutor {
     }
   }
 
-  /** The service's error message, scrubbed of tokens and our secrets (a proxy could echo them), and shortened. */
-  private serviceMessageOf(body: unknown): string | undefined {
+  /** One attempt: the request, and once more on a fresh connection when the reused one was stale. */
+  private async send(config: AxiosRequestConfig<string>): Promise<AxiosResponse<string>> {
+    try {
+      return await this.http.request<string>(config);
+    } catch (error) {
+      if (!isAxiosError(error) || config.signal?.aborted === true) throw error;
+      const { reusedSocket, answerStarted } = socketHistoryOf(error.request);
+      if (!failedOnStaleConnection({ errorCode: networkCodeOf(error), reusedSocket, answerStarted })) throw error;
+      return this.http.request<string>({ ...config, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent });
+    }
+  }
+
+  /**
+   * The service's error message, scrubbed of tokens, of the credential this request carried (an Entra token need
+   * not look like a JWT) and of our secrets (a proxy could echo them), and shortened.
+   */
+  private serviceMessageOf(body: unknown, authorization: string): string | undefined {
     const raw = typeof body === 'string' ? errorMessageOf(body) : undefined;
     if (raw === undefined) return undefined;
     let message = scrubSecrets(raw);
-    for (const secret of this.secrets) if (secret !== '') message = message.split(secret).join('<redacted>');
+    const credential = authorization.replace(/^Bearer\s+/i, '');
+    for (const secret of [...this.secrets, credential]) if (secret !== '') message = message.split(secret).join('<redacted>');
     return message.length > MAX_SERVICE_MESSAGE_LENGTH ? `${message.slice(0, MAX_SERVICE_MESSAGE_LENGTH)}...` : message;
   }
 }

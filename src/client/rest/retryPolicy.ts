@@ -16,6 +16,10 @@
  *     to come back. A bare 503 / 500 / 502 / 504 / 408 or a reset after the request was written may come
  *     after the message was already fanned out, so these are NOT retried; the caller gets the error.
  *
+ * Below this policy, inside one attempt, the request executor resends once on a fresh connection a request that
+ * failed on a reused kept-alive socket the server had closed before answering (src/contract/staleConnections.ts):
+ * that request never reached the service, so the resend is safe for sends too and is not counted as an attempt.
+ *
  * Waits: exponential backoff with full jitter (random in [0, min(maxDelay, base * 2^retry)]), except
  * that a `Retry-After` header (seconds or HTTP date) is honoured exactly. The number of attempts is
  * bounded by `maxAttempts`, and the total time by the call's timeout: a wait that would overrun it

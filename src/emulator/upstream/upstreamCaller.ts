@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { MAX_UPSTREAM_RESPONSE_BYTES } from '../../contract';
+import { failedOnStaleConnection, MAX_UPSTREAM_RESPONSE_BYTES } from '../../contract';
 
 export type UpstreamOutcome =
   | { kind: 'answered'; status: number; body: Buffer; contentType: string | undefined }
@@ -24,36 +24,42 @@ const IDLE_SOCKET_TIMEOUT_MS = 4000;
 export class UpstreamCaller {
   private readonly httpAgent = new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_TIMEOUT_MS, scheduling: 'lifo' });
+  /** No keep-alive: a new connection for the resend after a stale one. */
+  private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
+  private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
 
   constructor(private readonly timeoutMs: number) {}
 
   async call(request: UpstreamRequest): Promise<UpstreamOutcome> {
-    const first = await this.attempt(request);
-    // A reset of a kept-alive socket before any byte of the answer means the upstream never saw the request (it
-    // closed the idle socket as we reused it): one retry on a fresh socket cannot run a hub method twice.
-    if (first.kind === 'unreachable' && first.code === 'ECONNRESET' && first.reusedSocket) return this.attempt(request);
+    const first = await this.attempt(request, false);
+    // A reused kept-alive socket the upstream closed before any byte of the answer: it never read the request
+    // (src/contract/staleConnections.ts), so one retry on a fresh socket cannot run a hub method twice.
+    if (first.kind === 'unreachable' && first.staleConnection) return this.attempt(request, true);
     return first;
   }
 
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
+    this.freshHttpAgent.destroy();
+    this.freshHttpsAgent.destroy();
   }
 
-  private attempt(request: UpstreamRequest): Promise<UpstreamOutcome & { reusedSocket?: boolean }> {
+  private attempt(request: UpstreamRequest, freshSocket: boolean): Promise<UpstreamOutcome & { staleConnection?: boolean }> {
     return new Promise((resolve) => {
       let settled = false;
-      const finish = (outcome: UpstreamOutcome & { reusedSocket?: boolean }): void => {
+      const finish = (outcome: UpstreamOutcome & { staleConnection?: boolean }): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve(outcome);
       };
       const url = new URL(request.url);
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(url, {
+      const secure = url.protocol === 'https:';
+      const agent = freshSocket ? (secure ? this.freshHttpsAgent : this.freshHttpAgent) : secure ? this.httpsAgent : this.httpAgent;
+      const req = (secure ? https : http).request(url, {
         method: 'POST',
-        agent: url.protocol === 'https:' ? this.httpsAgent : this.httpAgent,
+        agent,
         headers: { ...request.headers, 'Content-Length': String(request.body.length) },
       });
       const timer = setTimeout(() => {
@@ -61,9 +67,12 @@ export class UpstreamCaller {
         req.destroy();
       }, this.timeoutMs);
       timer.unref();
-      let answered = false;
+      // Bytes the socket had read before this request: any more means the answer had started.
+      let bytesReadBefore = 0;
+      req.on('socket', (socket) => {
+        bytesReadBefore = socket.bytesRead;
+      });
       req.on('response', (res) => {
-        answered = true;
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > MAX_UPSTREAM_RESPONSE_BYTES) {
           finish({ kind: 'tooLarge' });
@@ -88,7 +97,9 @@ export class UpstreamCaller {
         res.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'unreachable', code: error.code, message: error.message }));
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
-        finish({ kind: 'unreachable', code: error.code, message: error.message, reusedSocket: req.reusedSocket && !answered });
+        const answerStarted = (req.socket?.bytesRead ?? 0) > bytesReadBefore;
+        const staleConnection = failedOnStaleConnection({ errorCode: error.code, reusedSocket: req.reusedSocket, answerStarted });
+        finish({ kind: 'unreachable', code: error.code, message: error.message, staleConnection });
       });
       req.end(request.body);
     });

@@ -1,0 +1,60 @@
+/**
+ * Keep-alive agents that can tell, after a request failed, whether it went out on a REUSED socket and whether any
+ * byte came back on that socket since: the two facts the stale-connection rule (src/contract/staleConnections.ts)
+ * needs. axios does not expose the socket, but it does hand back the Node `ClientRequest` of a failed request
+ * (`AxiosError.request`, documented for Node), and Node's agent calls the documented `agent.reuseSocket(socket,
+ * request)` whenever it puts a request on a pooled socket. Overriding that hook records the socket and how many
+ * bytes it had read so far; nothing else about the agent changes.
+ *
+ * `bytesRead` counts what the HTTP parser receives (over TLS, the decrypted bytes: a TLS close alert does not
+ * count as an answer).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+interface Reuse {
+  readonly socket: Socket;
+  readonly bytesReadBefore: number;
+}
+
+/** Weak: a request that completed is forgotten with it. */
+const reuses = new WeakMap<http.ClientRequest, Reuse>();
+
+function remember(socket: Duplex, request: http.ClientRequest): void {
+  // Node's agents pool net.Socket (tls.TLSSocket for https); a custom createConnection could hand out another Duplex.
+  const bytesRead = (socket as Partial<Socket>).bytesRead;
+  if (typeof bytesRead === 'number') reuses.set(request, { socket: socket as Socket, bytesReadBefore: bytesRead });
+}
+
+export class ReuseTrackingHttpAgent extends http.Agent {
+  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+    super.reuseSocket(socket, request);
+    remember(socket, request);
+  }
+}
+
+export class ReuseTrackingHttpsAgent extends https.Agent {
+  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
+    super.reuseSocket(socket, request);
+    remember(socket, request);
+  }
+}
+
+export interface SocketHistory {
+  reusedSocket: boolean;
+  answerStarted: boolean;
+}
+
+/**
+ * What the tracking agents know of `request` (an `AxiosError.request`). A request they did not put on a pooled
+ * socket counts as sent on a fresh one; anything that is not a Node request as already answered (unknown: the rule
+ * then does not apply).
+ */
+export function socketHistoryOf(request: unknown): SocketHistory {
+  if (!(request instanceof http.ClientRequest)) return { reusedSocket: false, answerStarted: true };
+  const reuse = reuses.get(request);
+  if (reuse === undefined) return { reusedSocket: false, answerStarted: false };
+  return { reusedSocket: true, answerStarted: reuse.socket.bytesRead > reuse.bytesReadBefore };
+}
