@@ -10,8 +10,8 @@
  * (src/client/endpoints/health.ts), every `SignalREndpointHealthIntervalSeconds`.
  *
  * `getSignalRService()` caches one service per (setting, its value, the endpoint settings), so signing keys,
- * keep-alive agents, token caches and health timers are built once per process, and changed settings yield a
- * fresh service.
+ * keep-alive agents, token caches and health timers are built once per process; changed settings yield a fresh
+ * service, and the one it replaces is retired (closed once its calls in flight are answered).
  */
 import type { Clock } from '../contract';
 import { systemClock } from '../contract';
@@ -61,9 +61,15 @@ export interface CreateServiceOptions extends EndpointClientOptions {
   log?: (line: string) => void;
 }
 
-/** A service plus `close()`, for owners that must release sockets and timers (tests, shutdown). */
+/** A service plus what releases its sockets and timers, for its owner (the cache below, tests, shutdown). */
 export interface ClosableSignalRService extends SignalRService {
+  /** Stops its health checks and releases its sockets now, cutting calls in flight. */
   close(): void;
+  /**
+   * Stops its health checks now and releases each endpoint's sockets once that endpoint's calls in flight have
+   * settled: for a service replaced after a setting change, whose callers may still wait for answers.
+   */
+  retire(): void;
 }
 
 /** Builds a service for already parsed settings (no caching): one config, or the endpoints of endpointSettings.ts. */
@@ -79,6 +85,7 @@ export function createSignalRService(settings: SignalRConnectionConfig | readonl
       rest: endpoint.rest,
       clientConnectionInfo: (hub, request) => endpoint.clientConnectionInfo(hub, tokenOptionsOf(request)),
       close: () => owned.close(),
+      retire: () => owned.closeWhenIdle(),
     };
   }
   return createMultiEndpointService(list, options);
@@ -130,6 +137,10 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
       for (const health of healths) health.close();
       for (const endpoint of owned) endpoint.close();
     },
+    retire: () => {
+      for (const health of healths) health.close();
+      for (const endpoint of owned) endpoint.closeWhenIdle();
+    },
   };
 }
 
@@ -167,6 +178,8 @@ async function negotiateAcross(endpoints: readonly ServiceEndpoint[], router: En
 }
 
 const cache = new Map<string, ClosableSignalRService>();
+/** The cache key each connection setting was last resolved to: when it changes, the service it named is superseded. */
+const currentKeyBySetting = new Map<string, string>();
 
 /** What decides which service a setting gets: its value, the endpoint settings and, with several, the health interval. */
 function cacheKey(settingName: string, env: Environment, entries: readonly EndpointEntry[]): string {
@@ -178,6 +191,10 @@ function cacheKey(settingName: string, env: Environment, entries: readonly Endpo
 /**
  * The service for connection setting `settingName` (default `AzureSignalRConnectionString`) and the
  * `Azure:SignalR:Endpoints:<name>` settings. Throws `ConfigError` naming the setting when one is missing or invalid.
+ *
+ * When a setting's value changes, the next call builds a fresh service and retires the one it replaces: its
+ * health checks stop at once and its kept-alive sockets close as soon as the calls it still has in flight have
+ * been answered, so a rotated key or a moved endpoint leaves no sockets or timers behind, and no call is cut.
  */
 export function getSignalRService(settingName: string = DEFAULT_CONNECTION_SETTING, env: Environment = process.env): SignalRService {
   const entries = endpointEntries(env);
@@ -188,6 +205,15 @@ export function getSignalRService(settingName: string = DEFAULT_CONNECTION_SETTI
     service = createSignalRService(settings, settings.length > 1 ? { healthIntervalMs: readHealthIntervalMs(env) } : {});
     cache.set(key, service);
   }
+  const previousKey = currentKeyBySetting.get(settingName);
+  if (previousKey !== key) {
+    currentKeyBySetting.set(settingName, key);
+    const superseded = previousKey === undefined ? undefined : cache.get(previousKey);
+    if (superseded !== undefined) {
+      cache.delete(previousKey!);
+      superseded.retire();
+    }
+  }
   return service;
 }
 
@@ -195,5 +221,6 @@ export function getSignalRService(settingName: string = DEFAULT_CONNECTION_SETTI
 export function resetSignalRServiceCache(): void {
   for (const service of cache.values()) service.close();
   cache.clear();
+  currentKeyBySetting.clear();
   forgetEndpointEntries();
 }

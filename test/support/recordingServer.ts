@@ -93,6 +93,11 @@ export class RecordingServer {
   }
 
   /** Scripts the next responses, one per request, in order. */
+  /** TCP connections open right now (kept-alive ones included). */
+  openConnections(): number {
+    return this.sockets.size;
+  }
+
   enqueue(...responses: ScriptedResponse[]): this {
     this.queue.push(...responses);
     return this;

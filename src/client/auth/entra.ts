@@ -183,6 +183,11 @@ export class EntraAccessKeySource {
     this.executor.close();
   }
 
+  /** Releases the pooled sockets once a key request in flight has settled. */
+  closeWhenIdle(): void {
+    this.executor.closeWhenIdle();
+  }
+
   private async fetch(): Promise<TokenIssuer> {
     let body: string;
     try {

@@ -57,7 +57,10 @@ export interface EndpointClientOptions {
 export interface OwnedEndpoint {
   readonly endpoint: ServiceEndpoint;
   readonly restClient: SignalRRestClient;
+  /** Releases its sockets now. */
   close(): void;
+  /** Releases its sockets once its calls in flight have settled. */
+  closeWhenIdle(): void;
 }
 
 export function clientUrl(clientEndpoint: string, hub: string): string {
@@ -67,13 +70,18 @@ export function clientUrl(clientEndpoint: string, hub: string): string {
 type ClientTokenSigner = (audience: string, request: Omit<ClientTokenRequest, 'audience'>) => Promise<string>;
 
 /** The REST client, the client-token signer and what closes them, for one connection string (AccessKey or Entra ID). */
-function clientsFor(config: SignalRConnectionConfig, options: EndpointClientOptions): { rest: SignalRRestClient; sign: ClientTokenSigner; close(): void } {
+function clientsFor(config: SignalRConnectionConfig, options: EndpointClientOptions): { rest: SignalRRestClient; sign: ClientTokenSigner; close(): void; closeWhenIdle(): void } {
   const auth = config.auth;
   if (auth.kind === 'accessKey') {
     const issuer = new TokenIssuer(auth.accessKey);
     // The key is passed as a secret to redact: it must never reach an error message, even if echoed back.
     const rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer), secrets: [auth.accessKey] });
-    return { rest, sign: async (audience, request) => issuer.clientToken({ audience, ...request }), close: () => rest.close() };
+    return {
+      rest,
+      sign: async (audience, request) => issuer.clientToken({ audience, ...request }),
+      close: () => rest.close(),
+      closeWhenIdle: () => rest.closeWhenIdle(),
+    };
   }
   const credential = options.credential ?? createEntraCredential(auth.credential, auth.authType, config.settingName, options.loadIdentity);
   const tokens = new EntraTokenSource(credential);
@@ -87,13 +95,17 @@ function clientsFor(config: SignalRConnectionConfig, options: EndpointClientOpti
       rest.close();
       accessKeys.close();
     },
+    closeWhenIdle: () => {
+      rest.closeWhenIdle();
+      accessKeys.closeWhenIdle();
+    },
   };
 }
 
 /** Builds one endpoint; `health` is its health when it has siblings (else it is never checked). */
 export function createServiceEndpoint(setting: EndpointSetting, options: EndpointClientOptions = {}, health: EndpointHealthView = ALWAYS_ONLINE): OwnedEndpoint {
   const { config } = setting;
-  const { rest, sign, close } = clientsFor(config, options);
+  const { rest, sign, close, closeWhenIdle } = clientsFor(config, options);
   const identity = { name: setting.name, type: setting.type, endpoint: config.endpoint };
   const description = describeEndpoint(identity);
   const endpoint = {
@@ -115,5 +127,5 @@ export function createServiceEndpoint(setting: EndpointSetting, options: Endpoin
   // Not enumerable: JSON.stringify / util.inspect of an endpoint show who it is, never the REST client (which
   // holds the key to redact) nor the config's internals.
   Object.defineProperties(endpoint, { config: { value: config }, rest: { value: rest }, health: { value: health } });
-  return { endpoint: Object.freeze(endpoint) as ServiceEndpoint, restClient: rest, close };
+  return { endpoint: Object.freeze(endpoint) as ServiceEndpoint, restClient: rest, close, closeWhenIdle };
 }

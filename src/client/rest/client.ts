@@ -83,6 +83,11 @@ export class SignalRRestClient implements SignalRRestApi {
     this.executor.close();
   }
 
+  /** Releases the pooled sockets once the calls in flight have settled (a client being replaced). */
+  closeWhenIdle(): void {
+    this.executor.closeWhenIdle();
+  }
+
   isServiceHealthy(options?: CallOptions): Promise<boolean> {
     return this.call('isServiceHealthy', {}, options) as Promise<boolean>;
   }

@@ -70,6 +70,8 @@ export class RequestExecutor {
   private readonly http: AxiosInstance;
   private readonly maxInFlight: number;
   private inFlight = 0;
+  /** Set by closeWhenIdle: the sockets are released once the calls in flight have settled. */
+  private closingWhenIdle = false;
 
   constructor(private readonly options: RequestExecutorOptions) {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
@@ -103,12 +105,21 @@ export class RequestExecutor {
     });
   }
 
-  /** Releases the pooled sockets. */
+  /** Releases the pooled sockets now, cutting any call in flight. */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
     this.freshHttpAgent.destroy();
     this.freshHttpsAgent.destroy();
+  }
+
+  /**
+   * Releases the pooled sockets once no call is in flight (at once when none is): for a client that is being
+   * replaced, whose callers may still be waiting for answers it must not cut.
+   */
+  closeWhenIdle(): void {
+    this.closingWhenIdle = true;
+    if (this.inFlight === 0) this.close();
   }
 
   /** Runs the request within the in-flight bound; past it, refuses at once with SignalRBusyError. */
@@ -119,6 +130,7 @@ export class RequestExecutor {
       return await this.executeWithRetries(request);
     } finally {
       this.inFlight -= 1;
+      if (this.closingWhenIdle && this.inFlight === 0) this.close();
     }
   }
 

@@ -167,3 +167,82 @@ describe('getSignalRService with several endpoints', () => {
     }
   });
 });
+
+describe('a setting change retires the service it supersedes', () => {
+  const OTHER_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210ZYXWVUTS';
+  const message = { target: 't', arguments: [] };
+
+  /** Polls until `condition` holds, up to `withinMs`; returns whether it did. */
+  async function eventually(condition: () => boolean, withinMs: number): Promise<boolean> {
+    const until = Date.now() + withinMs;
+    while (!condition()) {
+      if (Date.now() > until) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  }
+
+  test('its kept-alive socket closes once its call in flight is answered, and that call is not cut', async () => {
+    const server = await RecordingServer.start({ status: 202 });
+    try {
+      const before = getSignalRService(SETTING, { [SETTING]: `Endpoint=${server.url};AccessKey=${KEY};Version=1.0;` });
+      await before.rest.broadcast('chat', message);
+      expect(server.openConnections()).toBe(1);
+      server.enqueue({ status: 202, delayMs: 300 });
+      const inFlight = before.rest.broadcast('chat', message);
+      await server.waitForRequests(2);
+      // The key is rotated while that call waits for its answer.
+      const after = getSignalRService(SETTING, { [SETTING]: `Endpoint=${server.url};AccessKey=${OTHER_KEY};Version=1.0;` });
+      expect(after).not.toBe(before);
+      await expect(inFlight).resolves.toBeUndefined();
+      // Answered on its own socket, not cut and sent again.
+      expect(server.requests).toHaveLength(2);
+      // Well before the agent's own 4 s idle timeout could close it.
+      expect(await eventually(() => server.openConnections() === 0, 2000)).toBe(true);
+      // The new service works, on a socket of its own.
+      await after.rest.broadcast('chat', message);
+      expect(server.openConnections()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the same value again keeps the service and its socket', async () => {
+    const server = await RecordingServer.start({ status: 202 });
+    try {
+      const env = { [SETTING]: `Endpoint=${server.url};AccessKey=${KEY};Version=1.0;` };
+      const service = getSignalRService(SETTING, env);
+      await service.rest.broadcast('chat', message);
+      expect(getSignalRService(SETTING, { ...env })).toBe(service);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(server.openConnections()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("with several endpoints, the superseded service's health checks stop", async () => {
+    const servers = [await RecordingServer.start({ status: 200 }), await RecordingServer.start({ status: 200 })];
+    try {
+      const settings = (key: string): Record<string, string> => ({
+        'Azure:SignalR:Endpoints:one': `Endpoint=${servers[0]!.url};AccessKey=${key};Version=1.0;`,
+        'Azure:SignalR:Endpoints:two': `Endpoint=${servers[1]!.url};AccessKey=${key};Version=1.0;`,
+        SignalREndpointHealthIntervalSeconds: '0.1',
+      });
+      const checks = (): number => servers[0]!.requests.length;
+      getSignalRService(SETTING, settings(KEY));
+      expect(await eventually(() => checks() >= 3, 5000)).toBe(true);
+      getSignalRService(SETTING, settings(OTHER_KEY));
+      // From here only the new service checks: with the old one still running there would be two checks per interval.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const since = checks();
+      const sinceAt = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const intervals = (Date.now() - sinceAt) / 100;
+      expect(checks() - since).toBeLessThanOrEqual(Math.ceil(intervals) + 1);
+      expect(checks() - since).toBeGreaterThan(0);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  });
+});
