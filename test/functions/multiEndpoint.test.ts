@@ -5,24 +5,17 @@
  * started again; health checks every second (SignalREndpointHealthIntervalSeconds).
  */
 import './support';
-import { HttpTransportType, HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { HubConnectionState, type HubConnection } from '@microsoft/signalr';
 import type { HttpHandler } from '@azure/functions';
 import { negotiate } from '../../functions/negotiate';
 import { sendMessageOptions } from '../../functions/sendMessage';
 import { addToGroupOptions } from '../../functions/addToGroup';
-import { getSignalRService, resetSignalRServiceCache, type ServiceEndpoint } from '../../src/client/service';
-import { startFunctionServer, type FunctionServer } from '../support/functionServer';
-import { freePort, startEmulatorProcess, type RunningProcess } from '../support/nodeProcess';
-import { call, errorOf, expectNoSecrets, setSettings } from './support';
+import { startEndpointCluster, type EndpointCluster } from '../support/endpointCluster';
+import { call, errorOf, expectNoSecrets } from './support';
 
 const HUB = 'chat';
-const KEYS = ['FirstInstanceKey0123456789ABCDEFGHIJKLMNOP', 'SecondInstanceKey0123456789ABCDEFGHIJKLMNO', 'ThirdInstanceKey0123456789ABCDEFGHIJKLMNOP'];
-const NAMES = ['e1', 'e2', 'e3'];
 
-let ports: number[] = [];
-const processes: Array<RunningProcess | undefined> = [];
-let functions: FunctionServer;
-const endpointKeys: string[] = [];
+let cluster: EndpointCluster;
 const warnings: string[] = [];
 let warnSpy: jest.SpyInstance;
 
@@ -34,61 +27,10 @@ interface Client {
 }
 const clients: Client[] = [];
 
-/** Endpoint settings for the three instances, e1..e3, with these types. */
-function configure(types: Array<'primary' | 'secondary'> = ['primary', 'primary', 'primary'], extra: Record<string, string> = {}): void {
-  for (const key of endpointKeys.splice(0)) delete process.env[key];
-  setSettings({ AzureSignalRConnectionString: '', SignalRHubName: HUB, SignalRAllowClientUserId: 'true' });
-  const settings: Record<string, string> = { SignalREndpointHealthIntervalSeconds: '1', ...extra };
-  ports.forEach((port, i) => {
-    settings[`Azure__SignalR__Endpoints__${NAMES[i]}__${types[i]}`] = `Endpoint=http://127.0.0.1;Port=${port};AccessKey=${KEYS[i]};Version=1.0;`;
-  });
-  for (const [key, value] of Object.entries(settings)) {
-    process.env[key] = value;
-    endpointKeys.push(key);
-  }
-  // process.env's endpoint settings are read once per process: read them again.
-  resetSignalRServiceCache();
-}
-
 const handler = (options: { handler: HttpHandler }): HttpHandler => options.handler;
-const endpoints = (): readonly ServiceEndpoint[] => getSignalRService().endpoints;
-
-function whenHealth(index: number, online: boolean): Promise<number> {
-  const endpoint = endpoints()[index]!;
-  if (endpoint.online === online) return Promise.resolve(endpoint.health.checks);
-  return new Promise((resolve) => {
-    const stop = endpoint.health.onChange((now, checks) => {
-      if (now === online) {
-        stop();
-        resolve(checks);
-      }
-    });
-  });
-}
-
-/** Which instance a negotiate answer sends the client to. */
-function instanceOf(url: string): number {
-  const index = ports.findIndex((port) => url.startsWith(`http://127.0.0.1:${port}/`));
-  if (index < 0) throw new Error(`negotiate answered an unknown URL ${url}`);
-  return index;
-}
-
-async function negotiateCounts(times: number): Promise<number[]> {
-  const counts = [0, 0, 0];
-  for (let i = 0; i < times; i++) {
-    const result = await call(negotiate, { query: { userId: `probe${i}` } }, 'negotiate');
-    expect(result.status).toBe(200);
-    counts[instanceOf((result.body as { url: string }).url)]! += 1;
-  }
-  return counts;
-}
 
 async function connect(user: string): Promise<Client> {
-  const connection = new HubConnectionBuilder()
-    .withUrl(`${functions.url}/api?userId=${encodeURIComponent(user)}`, { transport: HttpTransportType.WebSockets })
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (context) => (context.elapsedMilliseconds < 30_000 ? 200 : null) })
-    .configureLogging(LogLevel.None)
-    .build();
+  const connection = cluster.buildClient(user);
   const client: Client = { user, connection, received: [], reconnected: 0 };
   connection.on('newMessage', (text: unknown) => client.received.push(String(text)));
   connection.onreconnected(() => (client.reconnected += 1));
@@ -97,23 +39,12 @@ async function connect(user: string): Promise<Client> {
   return client;
 }
 
-/** The instance a client's connection is on, asked of each instance's own REST API. */
-async function placeOf(client: Client): Promise<number> {
-  const id = client.connection.connectionId;
-  if (id === null) throw new Error(`${client.user} is not connected`);
-  // An instance that cannot answer (the killed one) does not have it.
-  const answers = await Promise.all(endpoints().map((endpoint) => endpoint.rest.connectionExists(HUB, id, { timeoutMs: 2000 }).catch(() => false)));
-  const index = answers.indexOf(true);
-  if (index < 0 || answers.lastIndexOf(true) !== index) throw new Error(`${client.user} is on ${answers.filter(Boolean).length} instances`);
-  return index;
-}
-
 /** Connects clients (as `user()`) until every instance holds at least `perInstance` of them; returns them with their places. */
 async function connectSpread(perInstance: number, user: (n: number) => string): Promise<Array<{ client: Client; place: number }>> {
   const placed: Array<{ client: Client; place: number }> = [];
   for (let n = 0; n < 60 && [0, 1, 2].some((i) => placed.filter((p) => p.place === i).length < perInstance); n++) {
     const client = await connect(user(n));
-    placed.push({ client, place: await placeOf(client) });
+    placed.push({ client, place: await cluster.placeOf(client.connection) });
   }
   expect([0, 1, 2].map((i) => placed.filter((p) => p.place === i).length >= perInstance)).toEqual([true, true, true]);
   return placed;
@@ -146,10 +77,8 @@ async function countsOf(text: string, audience: Client[]): Promise<number[]> {
 
 beforeAll(async () => {
   warnSpy = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(' ')));
-  ports = await Promise.all(KEYS.map(() => freePort()));
-  processes.push(...(await Promise.all(ports.map((port, i) => startEmulatorProcess(port, KEYS[i]!)))));
-  functions = await startFunctionServer({ '/api/negotiate': negotiate });
-  configure();
+  // Health checks every second.
+  cluster = await startEndpointCluster({ hub: HUB, healthIntervalSeconds: 1 });
 }, 60_000);
 
 const cleanups: Array<() => void> = [];
@@ -166,15 +95,12 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await functions?.close();
-  await Promise.all(processes.map((p) => p?.stop('SIGKILL')));
-  for (const key of endpointKeys.splice(0)) delete process.env[key];
-  resetSignalRServiceCache();
+  await cluster?.close();
   warnSpy.mockRestore();
 });
 
 test('negotiate spreads clients over the primaries', async () => {
-  const counts = await negotiateCounts(90);
+  const counts = await cluster.negotiateCounts(90);
   expect(counts.reduce((a, b) => a + b, 0)).toBe(90);
   // Uniform at random: 30 each on average; under 10 would be a 4.5-sigma event.
   for (const count of counts) expect(count).toBeGreaterThanOrEqual(10);
@@ -221,18 +147,18 @@ test('one instance killed mid-traffic: negotiate drops it, sends reach the other
   })();
   await eventually(() => outcomes.length >= 5, 'traffic before the kill');
 
-  await processes[1]!.stop('SIGKILL');
+  await cluster.kill(1, 'SIGKILL');
   // Read once the process is gone: a check started before may still have had its answer.
-  const checksAtKill = endpoints()[1]!.health.checks;
-  const checksWhenOffline = await whenHealth(1, false);
+  const checksAtKill = cluster.endpoints()[1]!.health.checks;
+  const checksWhenOffline = await cluster.whenHealth(1, false);
   // Within one health interval plus one check: the first check that started after the kill found it dead
   // (either the periodic one or the one a failed send asked for).
   expect(checksWhenOffline).toBeLessThanOrEqual(checksAtKill + 1);
-  expect((await negotiateCounts(30))[1]).toBe(0);
+  expect((await cluster.negotiateCounts(30))[1]).toBe(0);
 
   // Its clients negotiate again and land on a live instance.
   await eventually(() => movers.every((c) => c.reconnected > 0 && c.connection.state === HubConnectionState.Connected), 'the clients of the dead instance to reconnect');
-  for (const mover of movers) expect([0, 2]).toContain(await placeOf(mover));
+  for (const mover of movers) expect([0, 2]).toContain(await cluster.placeOf(mover.connection));
   const sentAfter = outcomes.length;
   await eventually(() => outcomes.length >= sentAfter + 5, 'traffic after the kill');
   stopTraffic();
@@ -249,35 +175,34 @@ test('one instance killed mid-traffic: negotiate drops it, sends reach the other
   expect(await countsOf(text, [...survivors, ...movers])).toEqual([...survivors, ...movers].map(() => 1));
 
   // Back on its port: checked online again, and negotiate hands it out again.
-  processes[1] = await startEmulatorProcess(ports[1]!, KEYS[1]!);
-  await whenHealth(1, true);
-  expect((await negotiateCounts(30))[1]).toBeGreaterThan(0);
+  await cluster.start(1);
+  await cluster.whenHealth(1, true);
+  expect((await cluster.negotiateCounts(30))[1]).toBeGreaterThan(0);
   const returning = await connectSpread(1, (n) => `back${n}`);
   const onSecond = returning.find((p) => p.place === 1)!.client;
   expect(await send({ target: 'newMessage', arguments: ['welcome back'] })).toBe(202);
   expect(await countsOf('welcome back', [onSecond, ...survivors])).toEqual([onSecond, ...survivors].map(() => 1));
   // The transitions were logged, naming the endpoint without its key.
   const log = warnings.join('\n');
-  expect(log).toContain(`SignalR endpoint [e2](Primary)http://127.0.0.1:${ports[1]} is offline`);
-  expect(log).toContain(`SignalR endpoint [e2](Primary)http://127.0.0.1:${ports[1]} is online again`);
-  for (const key of KEYS) expect(log).not.toContain(key);
+  expect(log).toContain(`SignalR endpoint [e2](Primary)http://127.0.0.1:${cluster.ports[1]} is offline`);
+  expect(log).toContain(`SignalR endpoint [e2](Primary)http://127.0.0.1:${cluster.ports[1]} is online again`);
+  for (const key of cluster.keys) expect(log).not.toContain(key);
 }, 90_000);
 
 test('a secondary is used only when no primary is online', async () => {
-  configure(['primary', 'primary', 'secondary']);
-  expect((await negotiateCounts(30))[2]).toBe(0);
-  await Promise.all([processes[0]!.stop('SIGKILL'), processes[1]!.stop('SIGKILL')]);
+  cluster.configure(['primary', 'primary', 'secondary']);
+  expect((await cluster.negotiateCounts(30))[2]).toBe(0);
+  await Promise.all([cluster.kill(0, 'SIGKILL'), cluster.kill(1, 'SIGKILL')]);
   // With no traffic, the periodic checks find them dead.
-  await Promise.all([whenHealth(0, false), whenHealth(1, false)]);
-  expect(await negotiateCounts(10)).toEqual([0, 0, 10]);
-  processes[0] = await startEmulatorProcess(ports[0]!, KEYS[0]!);
-  processes[1] = await startEmulatorProcess(ports[1]!, KEYS[1]!);
-  await Promise.all([whenHealth(0, true), whenHealth(1, true)]);
-  expect((await negotiateCounts(30))[2]).toBe(0);
+  await Promise.all([cluster.whenHealth(0, false), cluster.whenHealth(1, false)]);
+  expect(await cluster.negotiateCounts(10)).toEqual([0, 0, 10]);
+  await Promise.all([cluster.start(0), cluster.start(1)]);
+  await Promise.all([cluster.whenHealth(0, true), cluster.whenHealth(1, true)]);
+  expect((await cluster.negotiateCounts(30))[2]).toBe(0);
 }, 60_000);
 
 test('a bad endpoint setting gives a clear error naming it, never a key', async () => {
-  configure(undefined, { Azure__SignalR__Endpoints__e1__tertiary: `Endpoint=http://127.0.0.1;Port=${ports[0]};AccessKey=${KEYS[0]};Version=1.0;` });
+  cluster.configure(undefined, { Azure__SignalR__Endpoints__e1__tertiary: `Endpoint=http://127.0.0.1;Port=${cluster.ports[0]};AccessKey=${cluster.keys[0]};Version=1.0;` });
   for (const result of [
     await call(negotiate, { query: { userId: 'x' } }, 'negotiate'),
     await call(handler(sendMessageOptions), { headers: { 'x-user-id': 'x' }, body: { target: 'newMessage', arguments: ['x'] } }, 'sendMessage'),
@@ -290,7 +215,7 @@ test('a bad endpoint setting gives a clear error naming it, never a key', async 
     });
     expect(result.logs.map((l) => l.text).join('\n')).toMatch(/ends in 'tertiary'/);
     expectNoSecrets(result);
-    for (const key of KEYS) expect(JSON.stringify(result.body) + result.logs.map((l) => l.text).join('')).not.toContain(key);
+    for (const key of cluster.keys) expect(JSON.stringify(result.body) + result.logs.map((l) => l.text).join('')).not.toContain(key);
   }
-  configure();
+  cluster.configure();
 });
