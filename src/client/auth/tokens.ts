@@ -70,7 +70,8 @@ const MAX_CACHED_AUDIENCES = 10_000;
 
 export class TokenIssuer {
   private readonly key: KeyObject;
-  private readonly header: jwt.JwtHeader;
+  /** Made once: jsonwebtoken reads them on every sign. */
+  private readonly signOptions: jwt.SignOptions;
   private readonly reuseFraction: number;
   private readonly now: () => number;
   private readonly restCache = new LRUCache<string, CachedToken>({ max: MAX_CACHED_AUDIENCES });
@@ -78,7 +79,7 @@ export class TokenIssuer {
   constructor(accessKey: string, options: TokenIssuerOptions = {}) {
     if (typeof accessKey !== 'string' || accessKey === '') throw new TokenError('the access key is empty');
     this.key = createSecretKey(Buffer.from(accessKey, 'utf8'));
-    this.header = options.keyId === undefined ? { alg: 'HS256', typ: 'JWT' } : { alg: 'HS256', typ: 'JWT', kid: options.keyId };
+    this.signOptions = options.keyId === undefined ? { algorithm: 'HS256' } : { algorithm: 'HS256', keyid: options.keyId };
     const fraction = options.restTokenReuseFraction ?? 0.9;
     this.reuseFraction = Math.min(Math.max(fraction, 0), 1);
     this.now = options.now ?? Date.now;
@@ -108,7 +109,9 @@ export class TokenIssuer {
     validateAudience(request.audience);
     const lifetimeSeconds = request.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     validateLifetime(lifetimeSeconds);
-    const payload: Record<string, unknown> = { ...tokenClaims(request.claims), aud: request.audience };
+    // Built in place, in claim order (custom claims, aud, user, times): this runs once per negotiate.
+    const payload: Record<string, unknown> = tokenClaims(request.claims);
+    payload.aud = request.audience;
     if (request.userId !== undefined && request.userId !== '') {
       if (typeof request.userId !== 'string') throw new TokenError('userId must be a string');
       payload[USER_ID_CLAIM] = request.userId;
@@ -122,12 +125,12 @@ export class TokenIssuer {
     return token;
   }
 
+  /** Signs `claims` (a fresh object this issuer owns: the times are added to it) for `lifetimeSeconds` from now. */
   private sign(claims: Record<string, unknown>, lifetimeSeconds: number, nowMs: number): string {
     const iat = Math.floor(nowMs / 1000);
-    return jwt.sign({ ...claims, iat, nbf: iat, exp: iat + lifetimeSeconds }, this.key, {
-      algorithm: 'HS256',
-      header: this.header,
-      // iat is set above (jsonwebtoken keeps a given iat; `noTimestamp` would delete it).
-    });
+    claims.iat = iat;
+    claims.nbf = iat;
+    claims.exp = iat + lifetimeSeconds;
+    return jwt.sign(claims, this.key, this.signOptions);
   }
 }
