@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, isAxiosError } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
 import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
 import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
@@ -58,6 +58,23 @@ export interface RestRequest {
 
 const MAX_SERVICE_MESSAGE_LENGTH = 500;
 
+type AxiosModule = typeof import('axios');
+let axiosModule: AxiosModule | undefined;
+
+/**
+ * axios, loaded by the first REST call rather than with the app: with its dependencies it is about 40% of the
+ * app's load time, and a cold start whose first request is a negotiate (which only signs a token) never needs it.
+ */
+function loadAxios(): AxiosModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  axiosModule ??= require('axios') as AxiosModule;
+  return axiosModule;
+}
+
+function isAxiosError(error: unknown): error is import('axios').AxiosError {
+  return axiosModule !== undefined && axiosModule.isAxiosError(error);
+}
+
 export class RequestExecutor {
   private readonly retry: RetryOptions;
   private readonly random: () => number;
@@ -67,7 +84,8 @@ export class RequestExecutor {
   /** No keep-alive: every request gets a new connection (the resend after a stale one). */
   private readonly freshHttpAgent = new http.Agent({ keepAlive: false });
   private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
-  private readonly http: AxiosInstance;
+  private readonly httpConfig: CreateAxiosDefaults;
+  private httpClient: AxiosInstance | undefined;
   private readonly maxInFlight: number;
   private inFlight = 0;
   /** Set by closeWhenIdle: the sockets are released once the calls in flight have settled. */
@@ -91,7 +109,7 @@ export class RequestExecutor {
     };
     this.httpAgent = new ReuseTrackingHttpAgent(agentOptions);
     this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions);
-    this.http = axios.create({
+    this.httpConfig = {
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
       // Statuses are interpreted here, not by axios, so retries and errors stay in one place.
@@ -102,7 +120,12 @@ export class RequestExecutor {
       maxRedirects: 0,
       // Corporate proxies still apply through HTTPS_PROXY; loopback endpoints never go through one.
       proxy: isLoopback(options.endpoint) ? false : undefined,
-    });
+    };
+  }
+
+  private get http(): AxiosInstance {
+    this.httpClient ??= loadAxios().default.create(this.httpConfig);
+    return this.httpClient;
   }
 
   /** Releases the pooled sockets now, cutting any call in flight. */
