@@ -20,6 +20,7 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { LogLevel } from '@azure/functions';
 import { RequestAdmission } from './admission';
+import { EventLoopBusyMonitor } from './busyMonitor';
 import { loadApp } from './appLoader';
 import { createCorsPolicy, isPreflight, preflightHeaders, actualRequestHeaders, type CorsPolicy } from './cors';
 import { functionsCore, type Registrations } from './functionsCore';
@@ -97,6 +98,8 @@ export class PortInUseError extends Error {
 interface HostState {
   table: FunctionTable;
   admission: RequestAdmission;
+  /** Present when host.json enables dynamic throttles. */
+  busy: EventLoopBusyMonitor | undefined;
   registrations: Registrations;
   cors: CorsPolicy | undefined;
   methodMismatchStatus: 404 | 405;
@@ -147,6 +150,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const state: HostState = {
     table,
     admission: new RequestAdmission(hostJson.maxConcurrentRequests, hostJson.maxOutstandingRequests),
+    busy: hostJson.dynamicThrottlesEnabled ? new EventLoopBusyMonitor() : undefined,
     registrations,
     cors: options.cors ? createCorsPolicy(options.cors.origins, options.cors.credentials) : undefined,
     methodMismatchStatus: options.methodMismatchStatus ?? 404,
@@ -185,6 +189,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     outstandingRequests: () => state.admission.outstanding,
     close: () => {
       closing ??= (async () => {
+        state.busy?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -243,6 +248,12 @@ async function handleRequest(state: HostState, req: http.IncomingMessage, res: h
     return;
   }
 
+  if (state.busy?.tooBusy() === true) {
+    // Refused before anything else is spent on it: answering at once is how a saturated host catches up.
+    req.resume();
+    sendJsonError(res, 429, 'TooManyRequests', `The host is too busy: its event loop runs ${Math.round(state.busy.lagMs)} ms late (host.json extensions.http.dynamicThrottlesEnabled); retry shortly.`, { ...corsHeaders, 'retry-after': '1' });
+    return;
+  }
   const admission = state.admission.enter();
   if (admission.kind === 'refused') {
     req.resume();

@@ -1,7 +1,8 @@
 /**
  * The parts of host.json the local host honours: `extensions.http.routePrefix` (default "api", "" allowed),
  * `extensions.http.maxConcurrentRequests` / `maxOutstandingRequests` (the host's HTTP throttles; absent or -1:
- * unbounded) and `logging.logLevel` (`default` and `Function.<name>` / `Function`).
+ * unbounded), `extensions.http.dynamicThrottlesEnabled` (refuse with 429 while the host is too busy, see
+ * busyMonitor.ts) and `logging.logLevel` (`default` and `Function.<name>` / `Function`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,6 +18,8 @@ export interface HostJsonSettings {
   maxConcurrentRequests?: number;
   /** Requests held at once (running and waiting); more are refused with 429. Undefined: unbounded. */
   maxOutstandingRequests?: number;
+  /** Refuse requests with 429 while the host is too busy (its event loop runs late). Default false, as in the host. */
+  dynamicThrottlesEnabled: boolean;
   /** Lower-cased category ("default", "function", "function.<name>") to minimum level. */
   logLevels: Map<string, LogLevel>;
 }
@@ -25,7 +28,7 @@ export const defaultRoutePrefix = 'api';
 
 export function readHostJson(projectRoot: string): HostJsonSettings {
   const file = path.join(projectRoot, 'host.json');
-  const settings: HostJsonSettings = { routePrefix: defaultRoutePrefix, logLevels: new Map() };
+  const settings: HostJsonSettings = { routePrefix: defaultRoutePrefix, dynamicThrottlesEnabled: false, logLevels: new Map() };
   if (!fs.existsSync(file)) return settings;
   let parsed: unknown;
   try {
@@ -45,6 +48,11 @@ export function readHostJson(projectRoot: string): HostJsonSettings {
       throw new HostJsonError(`${file}: extensions.http.${key} must be a positive whole number or -1 (unbounded), got ${JSON.stringify(value)}.`);
     }
     settings[key] = value;
+  }
+  const dynamic = dig(parsed, ['extensions', 'http', 'dynamicThrottlesEnabled']);
+  if (dynamic !== undefined) {
+    if (typeof dynamic !== 'boolean') throw new HostJsonError(`${file}: extensions.http.dynamicThrottlesEnabled must be true or false, got ${JSON.stringify(dynamic)}.`);
+    settings.dynamicThrottlesEnabled = dynamic;
   }
   const levels = dig(parsed, ['logging', 'logLevel']);
   if (typeof levels === 'object' && levels !== null) {

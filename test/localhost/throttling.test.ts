@@ -1,9 +1,11 @@
 /**
  * host.json's HTTP throttles in the local host, as the Functions host applies them: maxConcurrentRequests run at
  * once, the next ones wait in order, and past maxOutstandingRequests a request is refused at once with 429.
+ * With dynamicThrottlesEnabled, a host whose event loop runs late refuses with 429 until it has caught up.
  */
 import * as path from 'path';
 import { RequestAdmission } from '../../src/localhost/admission';
+import { EventLoopBusyMonitor } from '../../src/localhost/busyMonitor';
 import { startLocalHost, type LocalHost } from '../../src/localhost/host';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../src/localhost/functionsCore').functionsCore, { virtual: true });
@@ -40,6 +42,59 @@ describe('the local host with host.json throttles (1 running, 2 held)', () => {
     await until(() => holds().length === 1);
     holds().shift()!();
     expect(await (await second).text()).toBe('done 2');
+  });
+});
+
+describe('the local host with host.json dynamicThrottlesEnabled', () => {
+  let host: LocalHost;
+  beforeAll(async () => {
+    host = await startLocalHost({ projectRoot: path.join(__dirname, '..', 'fixtures', 'localhost', 'busy'), port: 0, logWriter: () => undefined });
+  });
+  afterAll(async () => {
+    await host.close();
+  });
+
+  it('answers while the loop keeps up, refuses with 429 right after a function held the loop for a second, then answers again', async () => {
+    expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+    // The host runs in this process: while the function spins, nothing else runs, so the loop is a second late.
+    expect(await (await fetch(`${host.url}/api/spin?ms=1000`)).text()).toBe('spun');
+    const refused = await fetch(`${host.url}/api/ping`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ error: { code: 'TooManyRequests', message: expect.stringMatching(/too busy.*dynamicThrottlesEnabled/) } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await fetch(`${host.url}/api/ping`)).status).toBe(200);
+  });
+});
+
+describe('EventLoopBusyMonitor', () => {
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // busy on purpose
+    }
+  };
+  const nextTimers = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('is too busy after the loop was blocked past the threshold, and not after one short pause', async () => {
+    const monitor = new EventLoopBusyMonitor(50);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(monitor.tooBusy()).toBe(false);
+      spin(60); // a pause the size of a slow garbage collection: the smoothed lag stays under 50
+      await nextTimers();
+      expect(monitor.lagMs).toBeLessThan(50);
+      expect(monitor.tooBusy()).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      spin(400);
+      await nextTimers();
+      expect(monitor.lagMs).toBeGreaterThan(150);
+      expect(monitor.tooBusy()).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(monitor.tooBusy()).toBe(false);
+    } finally {
+      monitor.close();
+    }
   });
 });
 
