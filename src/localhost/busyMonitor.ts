@@ -8,15 +8,20 @@
  * request then waits seconds. A loop that runs late is what saturation looks like from inside one Node process,
  * and refusing while it does is cheap (no function runs, no call goes out), so the host catches up quickly.
  *
- * A timer due every SAMPLE_MS measures how late it fired; the lag is smoothed (each sample counts half), so one
- * garbage collection pause does not refuse anything while a backlog of work does.
+ * A timer due every SAMPLE_MS measures how late it fired. The host counts as too busy once SUSTAINED_SAMPLES
+ * samples in a row were over the threshold, and stops at the first sample on time: one long pause (a garbage
+ * collection, a module loaded on first use, one CPU-heavy call) refuses nothing, while a loop that stays behind
+ * because work keeps arriving faster than it is done does.
  */
 export const SAMPLE_MS = 20;
-/** Smoothed lag above which the host counts as too busy. */
+/** Lag above which a sample counts as late. */
 export const TOO_BUSY_LAG_MS = 50;
+/** Late samples in a row before the host counts as too busy. */
+export const SUSTAINED_SAMPLES = 3;
 
 export class EventLoopBusyMonitor {
-  private smoothedLagMs = 0;
+  private lastLagMs = 0;
+  private lateInARow = 0;
   private timer: NodeJS.Timeout | undefined;
   private expectedAt = 0;
 
@@ -24,13 +29,13 @@ export class EventLoopBusyMonitor {
     this.schedule();
   }
 
-  /** The smoothed lag of the event loop, in milliseconds. */
+  /** How late the last sample fired, in milliseconds. */
   get lagMs(): number {
-    return this.smoothedLagMs;
+    return this.lastLagMs;
   }
 
   tooBusy(): boolean {
-    return this.smoothedLagMs > this.thresholdMs;
+    return this.lateInARow >= SUSTAINED_SAMPLES;
   }
 
   close(): void {
@@ -46,8 +51,8 @@ export class EventLoopBusyMonitor {
   }
 
   private sample(): void {
-    const lag = Math.max(0, performance.now() - this.expectedAt);
-    this.smoothedLagMs = (this.smoothedLagMs + lag) / 2;
+    this.lastLagMs = Math.max(0, performance.now() - this.expectedAt);
+    this.lateInARow = this.lastLagMs > this.thresholdMs ? this.lateInARow + 1 : 0;
     this.schedule();
   }
 }

@@ -20,7 +20,7 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import type { LogLevel } from '@azure/functions';
 import { RequestAdmission } from './admission';
-import { EventLoopBusyMonitor } from './busyMonitor';
+import { EventLoopBusyMonitor, TOO_BUSY_LAG_MS } from './busyMonitor';
 import { loadApp } from './appLoader';
 import { createCorsPolicy, isPreflight, preflightHeaders, actualRequestHeaders, type CorsPolicy } from './cors';
 import { functionsCore, type Registrations } from './functionsCore';
@@ -251,7 +251,7 @@ async function handleRequest(state: HostState, req: http.IncomingMessage, res: h
   if (state.busy?.tooBusy() === true) {
     // Refused before anything else is spent on it: answering at once is how a saturated host catches up.
     req.resume();
-    sendJsonError(res, 429, 'TooManyRequests', `The host is too busy: its event loop runs ${Math.round(state.busy.lagMs)} ms late (host.json extensions.http.dynamicThrottlesEnabled); retry shortly.`, { ...corsHeaders, 'retry-after': '1' });
+    sendJsonError(res, 429, 'TooManyRequests', `The host is too busy: its event loop has been running over ${TOO_BUSY_LAG_MS} ms late, last ${Math.round(state.busy.lagMs)} ms (host.json extensions.http.dynamicThrottlesEnabled); retry shortly.`, { ...corsHeaders, 'retry-after': '1' });
     return;
   }
   const admission = state.admission.enter();
