@@ -5,11 +5,14 @@
  *   node dist/bench/readmeTable.js [bench/results/latest.json] [--write]
  *
  * Prints the block (machine, date, duration, one table with every row, each missed target marked); with
- * --write it replaces what README.md holds between `<!-- bench:begin -->` and `<!-- bench:end -->`.
+ * --write it replaces what README.md holds between `<!-- bench:begin -->` and `<!-- bench:end -->`, and redraws
+ * bench/capacity.svg from the same report, so the table and the chart the README shows come from one run.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatNumber, type RowResult } from './framework';
+import { capacityChartSubtitle, capacityChartSvg } from './lib/capacityChart';
+import type { CapacityCurve } from './scenarios/capacity';
 
 const BEGIN = '<!-- bench:begin -->';
 const END = '<!-- bench:end -->';
@@ -21,6 +24,7 @@ interface Report {
   rounds: number;
   machine: Record<string, string | number>;
   rows: RowResult[];
+  capacityCurves?: CapacityCurve[];
   failures: Array<{ scenario: string; error: string }>;
 }
 
@@ -66,6 +70,11 @@ function main(): void {
   if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
   writeFileSync(readmePath, `${readme.slice(0, begin + BEGIN.length)}\n${block}\n${readme.slice(end)}`);
   process.stdout.write(`README.md: Performance figures from ${input}\n`);
+  if (report.capacityCurves !== undefined && report.capacityCurves.length > 0) {
+    const chartPath = path.join(path.dirname(readmePath), 'bench', 'capacity.svg');
+    writeFileSync(chartPath, capacityChartSvg(report.capacityCurves, capacityChartSubtitle(report.startedAt, report.machine, report.quick)));
+    process.stdout.write(`bench/capacity.svg: capacity curves from ${input}\n`);
+  }
 }
 
 if (require.main === module) main();

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorText, renderTable, runGroup, type RowResult, type RunContext, type Scenario } from './framework';
-import { capacityChartSvg } from './lib/capacityChart';
+import { capacityChartSubtitle, capacityChartSvg } from './lib/capacityChart';
 import { capacityCurves, capacityScenario } from './scenarios/capacity';
 import { coldStartScenario } from './scenarios/coldStart';
 import { endpointsScenario } from './scenarios/endpoints';
@@ -143,8 +143,7 @@ async function main(): Promise<void> {
   if (capacityCurves.length > 0) {
     // A full run refreshes the chart the README shows; a quick one writes beside its JSON, leaving that alone.
     const chart = options.quick ? path.join(path.dirname(options.out), 'capacity.svg') : path.join(PROJECT_ROOT, 'bench', 'capacity.svg');
-    const m = report.machine;
-    writeFileSync(chart, capacityChartSvg(capacityCurves, `${report.startedAt.slice(0, 10)}, ${m.cpus} vCPU ${m.cpuModel}, Node ${m.node}${options.quick ? ', --quick (not a measurement)' : ''}`));
+    writeFileSync(chart, capacityChartSvg(capacityCurves, capacityChartSubtitle(report.startedAt, report.machine, options.quick)));
     log(`capacity chart: ${path.relative(process.cwd(), chart)}`);
   }
 

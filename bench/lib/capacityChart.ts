@@ -8,15 +8,22 @@ import { renderChart, type Panel, type Series } from './svgChart';
 
 const COLORS = { ours: '#1f6fd1', baseline: '#e07b00' } as const;
 const SIDE_NAMES = { ours: 'ours', baseline: 'plain node:http + ws' } as const;
+/** Under the plot a line has half a panel's width: the legend above says what "plain" is. */
+const SHORT_SIDE_NAMES = { ours: 'ours', baseline: 'plain' } as const;
 
 function overloadNote(curve: CapacityCurve): string {
   const step: CapacityStep | undefined = curve.overload;
-  const name = SIDE_NAMES[curve.side];
+  const name = SHORT_SIDE_NAMES[curve.side];
   if (step === undefined) return `${name}: no step held, so no overload step`;
-  const refused = step.refused === 0 ? 'none refused' : `${Math.round((step.refused / step.sent) * 100)}% refused in ≤${Math.round(step.refusedP99)} ms`;
+  const refused = step.refused === 0 ? '0 refused' : `${Math.round((step.refused / step.sent) * 100)}% refused in ≤${Math.round(step.refusedP99)} ms`;
   const p99 = Number.isFinite(step.p99) ? `${Math.round(step.p99)} ms` : 'none delivered';
   const answered = Number.isFinite(step.answerP99) ? `, answered ≤${Math.round(step.answerP99)} ms` : '';
-  return `○ ${name} at 2x knee, ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
+  return `○ ${name}, 2x knee ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
+}
+
+/** The chart's subtitle: the run's date and machine, and a warning on a --quick run. */
+export function capacityChartSubtitle(startedAt: string, machine: Readonly<Record<string, string | number | undefined>>, quick: boolean): string {
+  return `${startedAt.slice(0, 10)}, ${String(machine.cpus)} vCPU ${String(machine.cpuModel)}, Node ${String(machine.node)}${quick ? ', --quick (not a measurement)' : ''}`;
 }
 
 export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: string): string {
