@@ -5,7 +5,7 @@
  * and no bound on what it holds: it queues whatever arrives.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback';
 
 export interface PlainAppServer {
   url: string;
@@ -34,15 +34,5 @@ export async function startPlainAppServer(hubUrl: string, hub: string): Promise<
       forward.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        agent.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server, () => agent.destroy());
 }

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { HANDSHAKE_OK, invocationFrame, type HubProtocolName } from '../lib/hubFrames';
 
@@ -122,17 +122,9 @@ export async function startPlainHubServer(): Promise<PlainHubServer> {
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    connectionCount: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const listening = await listenOnLoopback(server, () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  });
+  return { ...listening, connectionCount: () => connections };
 }

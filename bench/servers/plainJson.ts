@@ -4,7 +4,7 @@
  * an HTTP server in this Node process on this machine.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback';
 
 export interface PlainJsonServer {
   url: string;
@@ -28,14 +28,5 @@ export async function startPlainJsonServer(bodyLength: number): Promise<PlainJso
       res.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }

@@ -3,7 +3,7 @@
  * JSON Completion (result = the first argument), the least any upstream must do. No function types, no dispatch.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listenOnLoopback';
 
 export interface PlainUpstreamServer {
   url: string;
@@ -26,14 +26,5 @@ export async function startPlainUpstreamServer(): Promise<PlainUpstreamServer> {
       res.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(server);
 }
