@@ -11,9 +11,14 @@ import { deltaAtMost, type Metrics, type RunContext, type Scenario, type Scenari
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const APP_LOADER = path.join(PROJECT_ROOT, 'dist', 'src', 'localhost', 'appLoader.js');
 
-/** Writes {rss (KB), functions} to stderr when the process exits. */
+/**
+ * Writes {rss (KB), functions} to stderr when the process exits. The peak is the kernel's high-water mark of this
+ * process's own memory (VmHWM): on Linux, resourceUsage().maxRSS also counts the memory of the process that
+ * spawned it (it survives the exec), so with a bench process of 100+ MB both sides reported the bench's size.
+ */
 const exitReport = (functions: string): string =>
-  `process.on('exit',()=>process.stderr.write(JSON.stringify({rss:process.resourceUsage().maxRSS,functions:${functions}})));`;
+  `process.on('exit',()=>{let rss=process.resourceUsage().maxRSS;try{rss=Number(/VmHWM:\\s+(\\d+)/.exec(require('fs').readFileSync('/proc/self/status','utf8'))[1])}catch{}` +
+  `process.stderr.write(JSON.stringify({rss,functions:${functions}}))});`;
 
 export const BASELINE_CODE = exitReport('0');
 export const OURS_CODE =
