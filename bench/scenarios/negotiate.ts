@@ -90,8 +90,14 @@ export const negotiateScenario: Scenario = {
       const ours = await startChildServer({ kind: 'localhost', env: NEGOTIATE_APP_SETTINGS, execArgv: ctx.childExecArgv });
       servers.push(ours);
       const oursTarget = negotiateRequest(ours);
-      // One request to learn the answer's size (and that it works) before sizing the baseline's body.
-      const probe = await runRawLoad({ ...oursTarget, connections: 1, durationMs: 100 });
+      // Requests on one connection to learn the answer's size (and that it works) before sizing the baseline's
+      // body. The first request of a fresh host loads the token code, which on a busy machine (npm test runs
+      // suites side by side) can take longer than a short window: the window grows until one is answered.
+      let probe = await runRawLoad({ ...oursTarget, connections: 1, durationMs: 250 });
+      for (const durationMs of [1000, 4000]) {
+        if (probe.completed > 0) break;
+        probe = await runRawLoad({ ...oursTarget, connections: 1, durationMs });
+      }
       if (probe.completed === 0 || Object.keys(probe.statuses).some((s) => s !== '200')) {
         throw new Error(`negotiate probe answered ${JSON.stringify(probe.statuses)}`);
       }
