@@ -146,11 +146,13 @@ describe('keep-alive and timeouts', () => {
   });
 
   it('keeps an official client alive through its own pings', async () => {
-    const emulator = await startEmulator({ port: 0, keepAliveIntervalMs: 50, clientTimeoutMs: 300 });
+    // The timeout leaves room for this process to stall (the emulator and the client share it, and a stall of a
+    // few hundred ms under parallel suites made the emulator's check run before the late pings were read).
+    const emulator = await startEmulator({ port: 0, keepAliveIntervalMs: 50, clientTimeoutMs: 1500 });
     try {
       // The official client pings every 15 s by default; make it ping fast enough for this timeout.
       const client = await connectClient(emulator, { user: 'pinger', transport: HttpTransportType.WebSockets, keepAliveIntervalMs: 50 });
-      await delay(800);
+      await delay(2000);
       expect(emulator.core.userExists('chat', 'pinger')).toBe(true);
       await client.stop();
     } finally {
