@@ -1,13 +1,13 @@
 /**
- * Cross-check of restSpecTable.ts against the service's OpenAPI files, where a checkout has them beside it
- * (../shared/reference on the project's own machines and in CI). Users' clones do not: the test is then
- * skipped, and nothing else depends on those files.
+ * Cross-check of restSpecTable.ts against the service's published OpenAPI files, only when SIGNALR_REFERENCE_DIR
+ * names a folder holding them (the project's CI sets it when it has a copy). The table itself is the project's
+ * own: without that setting the cross-check is skipped and nothing reads outside the repository.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REST_OPERATIONS, RestApiVersion } from './restSpecTable';
 
-const REFERENCE_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference');
+const REFERENCE_DIR = process.env.SIGNALR_REFERENCE_DIR;
 const OPENAPI_FILES: Record<RestApiVersion, string> = {
   '2022-06-01': 'signalr-rest-2022-06-01.swagger.json',
   v1: 'signalr-rest-v1.swagger.json',
@@ -26,8 +26,8 @@ function describeOperation(api: string, method: string, template: string, status
   return `${api} ${method.toUpperCase()} ${template} success=${success.join(',')} errors=${errors.join(',')}`;
 }
 
-function fromOpenApi(api: RestApiVersion): string[] {
-  const doc = JSON.parse(fs.readFileSync(path.join(REFERENCE_DIR, OPENAPI_FILES[api]), 'utf8')) as OpenApiDocument;
+function fromOpenApi(referenceDir: string, api: RestApiVersion): string[] {
+  const doc = JSON.parse(fs.readFileSync(path.join(referenceDir, OPENAPI_FILES[api]), 'utf8')) as OpenApiDocument;
   return Object.entries(doc.paths).flatMap(([template, methods]) =>
     Object.entries(methods)
       .filter(([method]) => METHODS.includes(method))
@@ -35,11 +35,15 @@ function fromOpenApi(api: RestApiVersion): string[] {
   );
 }
 
-const referencePresent = fs.existsSync(REFERENCE_DIR);
-if (!referencePresent) {
-  console.info(`restSpecTable cross-check skipped: no ${REFERENCE_DIR} beside this checkout (only the project's own machines have it).`);
+if (REFERENCE_DIR === undefined) {
+  console.info('restSpecTable cross-check skipped: SIGNALR_REFERENCE_DIR is not set (the table is checked for its shape only).');
 }
-const crossCheck = referencePresent ? test : test.skip;
+const crossCheck = REFERENCE_DIR === undefined ? test.skip : test;
+
+function referenceDir(): string {
+  if (REFERENCE_DIR === undefined) throw new Error('SIGNALR_REFERENCE_DIR is not set');
+  return REFERENCE_DIR;
+}
 
 test('every row is well formed: its version prefix, known path parameters, 2xx successes, 4xx errors', () => {
   const prefixes: Record<RestApiVersion, RegExp> = { '2022-06-01': /^\/api\/(health|hubs\/\{hub\})/, v1: /^\/api\/v1\/(health|hubs\/\{hub\})/ };
@@ -52,8 +56,8 @@ test('every row is well formed: its version prefix, known path parameters, 2xx s
 });
 
 describe.each(Object.keys(OPENAPI_FILES) as RestApiVersion[])('REST API %s', (api) => {
-  crossCheck(`the table lists exactly the operations and statuses of ${OPENAPI_FILES[api]} in ../shared/reference`, () => {
+  crossCheck(`the table lists exactly the operations and statuses of ${OPENAPI_FILES[api]} in SIGNALR_REFERENCE_DIR`, () => {
     const table = REST_OPERATIONS.filter((o) => o.api === api).map((o) => describeOperation(api, o.method, o.path, [...o.success, ...o.errors]));
-    expect(table.sort()).toEqual(fromOpenApi(api).sort());
+    expect(table.sort()).toEqual(fromOpenApi(referenceDir(), api).sort());
   });
 });
