@@ -83,7 +83,7 @@ export function createSignalRService(settings: SignalRConnectionConfig | readonl
       config: endpoint.config,
       endpoints: Object.freeze([endpoint]),
       rest: endpoint.rest,
-      clientConnectionInfo: (hub, request) => endpoint.clientConnectionInfo(hub, tokenOptionsOf(request)),
+      clientConnectionInfo: (hub, request) => endpoint.clientConnectionInfo(hub, request),
       close: () => owned.close(),
       retire: () => owned.closeWhenIdle(),
     };
@@ -95,21 +95,12 @@ function isSettingList(settings: SignalRConnectionConfig | readonly EndpointSett
   return Array.isArray(settings);
 }
 
-function tokenOptionsOf(request: NegotiateOptions | undefined): ClientConnectionOptions {
-  const options: ClientConnectionOptions = {};
-  if (request?.userId !== undefined) options.userId = request.userId;
-  if (request?.claims !== undefined) options.claims = request.claims;
-  if (request?.lifetimeSeconds !== undefined) options.lifetimeSeconds = request.lifetimeSeconds;
-  return options;
-}
-
 function createMultiEndpointService(list: readonly EndpointSetting[], options: CreateServiceOptions): ClosableSignalRService {
   const intervalMs = options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_SECONDS * 1000;
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((line: string) => console.warn(line));
   const router = completeRouter(options.router, defaultEndpointRouter);
-  const healths: EndpointHealth[] = [];
-  const owned: OwnedEndpoint[] = [];
+  const parts: Array<{ health: EndpointHealth; own: OwnedEndpoint }> = [];
   const members: FanOutMember[] = list.map((setting) => {
     // The check is only called once start() runs, after `own` exists. A check this app's own bound of calls in flight
     // refused says nothing about the instance: the state stays as it was.
@@ -122,8 +113,7 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
     const own = createServiceEndpoint(setting, options, health);
     health.onChange((online, checks) => log(`SignalR endpoint ${own.endpoint.toString()} is ${online ? 'online again' : 'offline'}: health check ${checks} ${online ? 'succeeded' : 'failed'}`));
     health.start();
-    healths.push(health);
-    owned.push(own);
+    parts.push({ health, own });
     return { endpoint: own.endpoint, recheck: () => health.checkSoon(), checkNow: () => health.checkNow() };
   });
   const endpoints = Object.freeze(members.map((member) => member.endpoint));
@@ -132,14 +122,18 @@ function createMultiEndpointService(list: readonly EndpointSetting[], options: C
     config: endpoints[0]!.config,
     endpoints,
     rest: new FanOutRestApi(members, router),
-    clientConnectionInfo: (hub, request) => negotiateAcross(endpoints, request?.router === undefined ? router : completeRouter(request.router, router), hub, request),
+    clientConnectionInfo: (hub, request) => negotiateAcross(endpoints, completeRouter(request?.router, router), hub, request),
     close: () => {
-      for (const health of healths) health.close();
-      for (const endpoint of owned) endpoint.close();
+      for (const { health, own } of parts) {
+        health.close();
+        own.close();
+      }
     },
     retire: () => {
-      for (const health of healths) health.close();
-      for (const endpoint of owned) endpoint.closeWhenIdle();
+      for (const { health, own } of parts) {
+        health.close();
+        own.closeWhenIdle();
+      }
     },
   };
 }
@@ -163,16 +157,24 @@ async function negotiateAcross(endpoints: readonly ServiceEndpoint[], router: En
     ...(request?.request?.query === undefined ? {} : { query: request.request.query }),
   };
   const chosen = router.getNegotiateEndpoint(context, endpoints);
-  const [first] = routedSubset(chosen === undefined ? [] : [chosen], endpoints, 'negotiate');
-  const order = [first!, ...fallbackOrder(endpoints).filter((endpoint) => endpoint !== first)];
+  const [first] = routedSubset(chosen === undefined ? [] : [chosen], endpoints, 'negotiate') as [ServiceEndpoint];
   const failures: EndpointFailure[] = [];
-  for (const endpoint of order) {
+  const attempt = async (endpoint: ServiceEndpoint): Promise<ClientConnectionInfo | undefined> => {
     try {
-      return await endpoint.clientConnectionInfo(hub, tokenOptionsOf(request));
+      return await endpoint.clientConnectionInfo(hub, request);
     } catch (error) {
       if (error instanceof TokenError || error instanceof ServiceRuleError) throw error;
       failures.push({ endpoint, error });
+      return undefined;
     }
+  };
+  const info = await attempt(first);
+  if (info !== undefined) return info;
+  // The fallback order is only worked out once the router's choice has failed: negotiate rarely needs it.
+  for (const endpoint of fallbackOrder(endpoints)) {
+    if (endpoint === first) continue;
+    const fallback = await attempt(endpoint);
+    if (fallback !== undefined) return fallback;
   }
   throw new SignalREndpointsError('negotiate', hub, failures, []);
 }

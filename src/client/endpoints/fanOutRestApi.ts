@@ -169,7 +169,7 @@ export class FanOutRestApi implements SignalRRestApi {
 
   private targets(options: CallOptions | undefined, operation: string, route: Route): FanOutMember[] {
     if (options?.endpoints !== undefined) return this.chosen(options.endpoints);
-    const router = options?.router === undefined ? this.router : completeRouter(options.router, this.router);
+    const router = completeRouter(options?.router, this.router);
     return routedSubset(route(router, this.endpoints), this.endpoints, operation).map((endpoint) => this.byEndpoint.get(endpoint) as FanOutMember);
   }
 

@@ -56,7 +56,6 @@ export interface EndpointClientOptions {
 /** An endpoint plus what only its owner may do. */
 export interface OwnedEndpoint {
   readonly endpoint: ServiceEndpoint;
-  readonly restClient: SignalRRestClient;
   /** Releases its sockets now. */
   close(): void;
   /** Releases its sockets once its calls in flight have settled. */
@@ -127,5 +126,5 @@ export function createServiceEndpoint(setting: EndpointSetting, options: Endpoin
   // Not enumerable: JSON.stringify / util.inspect of an endpoint show who it is, never the REST client (which
   // holds the key to redact) nor the config's internals.
   Object.defineProperties(endpoint, { config: { value: config }, rest: { value: rest }, health: { value: health } });
-  return { endpoint: Object.freeze(endpoint) as ServiceEndpoint, restClient: rest, close, closeWhenIdle };
+  return { endpoint: Object.freeze(endpoint) as ServiceEndpoint, close, closeWhenIdle };
 }
