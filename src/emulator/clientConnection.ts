@@ -4,7 +4,7 @@ import { NO_UPSTREAM_ERROR, type UpstreamConnection, type UpstreamDispatcher } f
 import { InboundBuffer } from './inboundBuffer';
 import { atEndOfTurn, type EndOfTurn } from './turnBatch';
 import { OutboundMessage, WireEncoding, wireEncoding } from './outboundMessage';
-import { formatClientQuery } from '../contract';
+import { formatClaimsHeader, formatClientQuery } from '../contract';
 import { readHandshake, writeHandshakeResponse } from '../protocol/handshake';
 import { HubProtocol } from '../protocol/hubProtocol';
 import { jsonProtocol } from '../protocol/jsonProtocol';
@@ -36,7 +36,6 @@ export interface ConnectionHost {
 
 type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
-const NO_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 
 /**
@@ -58,8 +57,11 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
   /** Something was written since the last sweep: `lastSentAt` is then the sweep's time (no clock read per write). */
   private wroteSinceSweep = false;
 
-  /** The token's claims, for the upstream's `X-ASRS-User-Claims`; without an upstream none are kept (memory). */
-  readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * The token's claims as the upstream's `X-ASRS-User-Claims` carries them, formatted once (they never change for
+   * a connection); undefined without an upstream or without claims, so nothing is kept for them (memory).
+   */
+  readonly claimsHeader: string | undefined;
 
   constructor(
     private readonly host: ConnectionHost,
@@ -70,7 +72,8 @@ export class ClientConnection implements HubMember, UpstreamConnection, EndOfTur
     claims: Record<string, unknown>,
     now: number,
   ) {
-    this.claims = host.upstream !== undefined ? claims : NO_CLAIMS;
+    const header = host.upstream !== undefined ? formatClaimsHeader(claims) : '';
+    this.claimsHeader = header === '' ? undefined : header;
     this.createdAt = now;
     this.lastReceivedAt = now;
     this.lastSentAt = now;

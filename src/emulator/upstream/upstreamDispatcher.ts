@@ -15,7 +15,6 @@
  * - `disconnected` is fire and forget, logged.
  */
 import {
-  formatClaimsHeader,
   INVOCATION_FAILED,
   UpstreamHeaders,
   UpstreamMessageType,
@@ -36,7 +35,8 @@ export interface UpstreamConnection {
   /** The hub key (lower-cased). */
   readonly hub: string;
   readonly userId: string | undefined;
-  readonly claims: Readonly<Record<string, unknown>>;
+  /** `X-ASRS-User-Claims`, formatted once per connection; undefined when it has none. */
+  readonly claimsHeader: string | undefined;
   /** The query of the client's connect request as `X-ASRS-Client-Query` carries it (tokens removed), if any. */
   readonly clientQuery: string | undefined;
   /** The agreed hub protocol; undefined before the handshake. */
@@ -198,8 +198,7 @@ export class UpstreamDispatcher {
       [UpstreamHeaders.signature]: upstreamSignatureHeader(connection.connectionId, this.options.accessKeys),
     };
     if (connection.userId !== undefined) headers[UpstreamHeaders.userId] = connection.userId;
-    const claims = formatClaimsHeader(connection.claims);
-    if (claims !== '') headers[UpstreamHeaders.userClaims] = claims;
+    if (connection.claimsHeader !== undefined) headers[UpstreamHeaders.userClaims] = connection.claimsHeader;
     if (connection.clientQuery !== undefined) headers[UpstreamHeaders.clientQuery] = connection.clientQuery;
     const started = Date.now();
     const outcome = await this.caller.call({ url, headers, body });
