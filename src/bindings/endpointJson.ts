@@ -13,6 +13,7 @@
  *   officially; keys in any letter case, as everywhere in the output binding.
  * The named endpoints get the message whether online or not (as the official `WithEndpoints`).
  */
+import { endpointUrlBase } from '../client/config/connectionString';
 import { endpointTypeLabel, type EndpointIdentity, type EndpointType } from '../client/endpoints/identity';
 import type { ServiceEndpoint } from '../client/service';
 import { fieldIgnoringCase, isPlainObject } from '../contract';
@@ -43,16 +44,6 @@ function readType(value: unknown): EndpointType | undefined {
   return undefined;
 }
 
-/** URLs compare as the settings write them: scheme and host in lower case, no trailing slash. */
-function normalizeUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  } catch {
-    return value.replace(/\/+$/, '');
-  }
-}
-
 /** Validates an item's `endpoints` (already known to be present). Throws SignalROutputValidationError naming the item. */
 export function readEndpointRefs(value: unknown, index: number | undefined): EndpointRef[] {
   const invalid = (problem: string): SignalROutputValidationError => new SignalROutputValidationError(index, 'endpoints', problem);
@@ -71,7 +62,7 @@ export function readEndpointRefs(value: unknown, index: number | undefined): End
     return {
       ...(name === undefined ? {} : { name }),
       ...(type === undefined ? {} : { type }),
-      ...(url === undefined ? {} : { endpoint: normalizeUrl(url) }),
+      ...(url === undefined ? {} : { endpoint: endpointUrlBase(url) }),
     };
   });
 }
@@ -80,7 +71,7 @@ function matches(ref: EndpointRef, endpoint: EndpointIdentity): boolean {
   return (
     (ref.name === undefined || ref.name.toLowerCase() === endpoint.name.toLowerCase()) &&
     (ref.type === undefined || ref.type === endpoint.type) &&
-    (ref.endpoint === undefined || ref.endpoint === normalizeUrl(endpoint.endpoint))
+    (ref.endpoint === undefined || ref.endpoint === endpointUrlBase(endpoint.endpoint))
   );
 }
 

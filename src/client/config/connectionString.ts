@@ -111,6 +111,18 @@ function urlToBase(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/**
+ * A URL written as endpoints are kept (scheme and host in lower case, no trailing slash), for comparing a URL a
+ * caller gives with the configured ones; a value that is not a URL only loses its trailing slashes.
+ */
+export function endpointUrlBase(value: string): string {
+  try {
+    return urlToBase(new URL(value));
+  } catch {
+    return value.replace(/\/+$/, '');
+  }
+}
+
 function parsePort(raw: string, settingName: string): number {
   if (!/^\d{1,5}$/.test(raw)) {
     throw new ConfigError(settingName, `Port must be an integer between 1 and 65535, got '${raw}'`, 'Port');
