@@ -38,7 +38,7 @@ export function startServerSentEvents(req: IncomingMessage, res: ServerResponse,
     replyText(res, status, status === 409 ? 'Connection already has an event stream.' : 'Cannot change transports mid-connection.');
     return;
   }
-  const transport = new ServerSentEventsTransport(req, res, { onFinished: () => session.connection.transportFinished() });
+  const transport = new ServerSentEventsTransport(req, res, session.connection);
   session.transport = transport;
   session.connection.attach(transport, clock.now(), queryOf(req));
 }

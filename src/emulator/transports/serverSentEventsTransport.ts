@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { atEndOfTurn, type EndOfTurn } from '../turnBatch';
 import { ClientTransport } from './clientTransport';
-import { CLOSE_GRACE_MS, TransportEvents } from './webSocketTransport';
+import { CLOSE_GRACE_MS, type TransportReceiver } from './webSocketTransport';
 
 /**
  * Server-Sent Events: one long GET response carries server frames as `data:` lines; the client
@@ -15,7 +15,7 @@ export class ServerSentEventsTransport implements ClientTransport, EndOfTurn {
   private corked = false;
   private closeTimer: NodeJS.Timeout | undefined;
 
-  constructor(req: IncomingMessage, private readonly res: ServerResponse, events: Pick<TransportEvents, 'onFinished'>) {
+  constructor(req: IncomingMessage, private readonly res: ServerResponse, receiver: Pick<TransportReceiver, 'transportFinished'>) {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
@@ -28,7 +28,7 @@ export class ServerSentEventsTransport implements ClientTransport, EndOfTurn {
     res.on('close', () => {
       this.ended = true;
       if (this.closeTimer) clearTimeout(this.closeTimer);
-      events.onFinished();
+      receiver.transportFinished();
     });
   }
 

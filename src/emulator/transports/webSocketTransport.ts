@@ -7,11 +7,6 @@ import { ClientTransport } from './clientTransport';
 /** After a graceful close is started, a peer that never answers the close frame is cut off after this. */
 export const CLOSE_GRACE_MS = 2000;
 
-export interface TransportEvents {
-  onData(data: Buffer): void;
-  onFinished(): void;
-}
-
 /** Where a WebSocket transport hands what it receives: the connection it carries. */
 export interface TransportReceiver {
   receive(data: Buffer, now: number): void;
