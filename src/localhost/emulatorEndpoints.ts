@@ -9,7 +9,7 @@
  * the emulators once the functions run (their upstream, the app's upstream function, needs its port).
  */
 import { randomBytes } from 'node:crypto';
-import * as net from 'node:net';
+import { freePort } from './ports';
 import { parseConnectionString } from '../client/config/connectionString';
 import { scanEndpointEntries } from '../client/config/endpointSettings';
 import type { RunningEmulator } from '../emulator';
@@ -28,18 +28,6 @@ export interface LocalEndpoint {
 
 export interface LocalEndpointsPlan {
   endpoints: LocalEndpoint[];
-}
-
-/** A port free right now on 127.0.0.1 (the emulator takes it moments later). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -39,3 +39,15 @@ export function isSignalRHealthy(host: string, port: number, timeoutMs = 2000): 
     request.end();
   });
 }
+
+/** A port free right now on 127.0.0.1 (whoever asked takes it moments later). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
