@@ -9,6 +9,7 @@
  * keep-alive socket generator (bench/lib/rawHttpLoad.ts, 64 sockets with one request in flight each)
  * in the bench process, identical for both sides, and cheap enough that the server is the bottleneck.
  */
+import http from 'node:http';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { negotiate } from '../../functions/negotiate';
 import { ratioAtLeast, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
@@ -16,6 +17,7 @@ import { runClosedLoop } from '../lib/closedLoop';
 import { HandJwtSigner } from '../lib/handJwt';
 import { readCpuMicros, startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY } from '../lib/constants';
+import { httpPost } from '../lib/httpPost';
 import { buildRequest, runRawLoad } from '../lib/rawHttpLoad';
 
 /** Negotiate only signs a token, so the connection string need not point at a running service. */
@@ -25,9 +27,11 @@ export const NEGOTIATE_APP_SETTINGS = {
   SignalRAllowClientUserId: 'false',
 };
 
+const NEGOTIATE_HEADERS = { 'x-ms-client-principal-id': 'bench-user' };
+
 function negotiateRequest(server: ChildServer): { host: string; port: number; request: Buffer } {
   const url = new URL(String(server.info.url));
-  const request = buildRequest('POST', '/api/negotiate', url.host, { 'x-ms-client-principal-id': 'bench-user' });
+  const request = buildRequest('POST', '/api/negotiate', url.host, NEGOTIATE_HEADERS);
   return { host: url.hostname, port: Number(url.port), request };
 }
 
@@ -90,21 +94,16 @@ export const negotiateScenario: Scenario = {
       const ours = await startChildServer({ kind: 'localhost', env: NEGOTIATE_APP_SETTINGS, execArgv: ctx.childExecArgv });
       servers.push(ours);
       const oursTarget = negotiateRequest(ours);
-      // Requests on one connection to learn the answer's size (and that it works) before sizing the baseline's
-      // body. The first request of a fresh host loads the token code, which on a busy machine (npm test runs
-      // suites side by side) can take longer than a short window: the window grows until one is answered.
-      let probe = await runRawLoad({ ...oursTarget, connections: 1, durationMs: 250 });
-      for (const durationMs of [1000, 4000]) {
-        if (probe.completed > 0) break;
-        probe = await runRawLoad({ ...oursTarget, connections: 1, durationMs });
-      }
-      if (probe.completed === 0 || Object.keys(probe.statuses).some((s) => s !== '200')) {
-        throw new Error(`negotiate probe answered ${JSON.stringify(probe.statuses)}`);
-      }
-      const plain = await startChildServer({ kind: 'plain-json', config: { bodyLength: probe.lastBodyLength }, execArgv: ctx.childExecArgv });
+      // One request, answered however long a fresh host takes (its first one loads the token code), to learn the
+      // answer's size (and that it works) before sizing the baseline's body.
+      const probeAgent = new http.Agent();
+      const probe = await httpPost(probeAgent, `${String(ours.info.url)}/api/negotiate`, NEGOTIATE_HEADERS, '').finally(() => probeAgent.destroy());
+      if (probe.status !== 200) throw new Error(`negotiate probe answered ${probe.status}: ${probe.body.slice(0, 200)}`);
+      const probeBodyLength = Buffer.byteLength(probe.body);
+      const plain = await startChildServer({ kind: 'plain-json', config: { bodyLength: probeBodyLength }, execArgv: ctx.childExecArgv });
       servers.push(plain);
       const plainTarget = negotiateRequest(plain);
-      ctx.log(`  negotiate answer: ${probe.lastBodyLength} bytes`);
+      ctx.log(`  negotiate answer: ${probeBodyLength} bytes`);
 
       // Besides the rate, the server's CPU time per request: it does not depend on how busy the machine is.
       const side = (server: ChildServer, target: typeof oursTarget) => async () => {
