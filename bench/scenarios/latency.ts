@@ -165,7 +165,7 @@ export const latencyScenario: Scenario = {
           const loop = (await server.request('loop')) as { p99: number; max: number };
           loops[`${name}LoopDelayMaxMs`] = loop.max;
         }
-        return { ...loops, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, refused, sent: sentAt.size };
+        return { ...loops, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, refused, sent: messages };
       };
       // Warm both paths (JIT, sockets, token caches) before anything is recorded. Measured: a cold local host
       // serves fewer than 1,000 sendMessage calls/s for its first ~3 s, so a shorter warm-up puts that queue
