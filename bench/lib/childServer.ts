@@ -117,12 +117,6 @@ export async function startChildServer(options: StartChildOptions): Promise<Chil
   return { info, pid: child.pid ?? -1, request, close };
 }
 
-export async function readRss(server: ChildServer): Promise<number> {
-  const rss = await server.request('rss');
-  if (typeof rss !== 'number') throw new Error('child answered rss with a non-number');
-  return rss;
-}
-
 /** process.memoryUsage() of the child after a full GC: where its RSS goes. */
 export async function readMemory(server: ChildServer): Promise<NodeJS.MemoryUsage> {
   const usage = await server.request('memory');

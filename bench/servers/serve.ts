@@ -1,7 +1,7 @@
 /**
  * Child-process entry for every measured server (see bench/lib/childServer.ts):
  * `node serve.js <kind> <json config>`. Reports `{type: 'ready', info}` over IPC, then answers
- * requests: `rss` (after a full GC), `memory` (process.memoryUsage() after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
+ * requests: `memory` (process.memoryUsage() after a full GC), `cpu` (microseconds used so far), `loop` (event-loop delay p99/max in
  * ms since the last `loop`), `connections`, `close`.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -79,10 +79,6 @@ async function main(): Promise<void> {
       process.send?.({ type: 'reply', id: message.id, result, error });
     };
     switch (message.command) {
-      case 'rss':
-        fullGc();
-        reply(process.memoryUsage().rss);
-        break;
       case 'memory':
         // The parts of RSS after a full GC: V8's heap (reserved and used), memory outside it (Buffers, native).
         fullGc();
