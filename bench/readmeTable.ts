@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatNumber, type RowResult } from './framework';
-import { capacityChartSubtitle, capacityChartSvg } from './lib/capacityChart';
+import { writeCapacityChart } from './lib/capacityChart';
 import type { CapacityCurve } from './scenarios/capacity';
 
 const BEGIN = '<!-- bench:begin -->';
@@ -70,9 +70,7 @@ function main(): void {
   if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} ... ${END} block`);
   writeFileSync(readmePath, `${readme.slice(0, begin + BEGIN.length)}\n${block}\n${readme.slice(end)}`);
   process.stdout.write(`README.md: Performance figures from ${input}\n`);
-  if (report.capacityCurves !== undefined && report.capacityCurves.length > 0) {
-    const chartPath = path.join(path.dirname(readmePath), 'bench', 'capacity.svg');
-    writeFileSync(chartPath, capacityChartSvg(report.capacityCurves, capacityChartSubtitle(report.startedAt, report.machine, report.quick)));
+  if (writeCapacityChart(path.join(path.dirname(readmePath), 'bench', 'capacity.svg'), report)) {
     process.stdout.write(`bench/capacity.svg: capacity curves from ${input}\n`);
   }
 }

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorText, renderTable, runGroup, type RowResult, type RunContext, type Scenario } from './framework';
-import { capacityChartSubtitle, capacityChartSvg } from './lib/capacityChart';
+import { writeCapacityChart } from './lib/capacityChart';
 import { capacityCurves, capacityScenario } from './scenarios/capacity';
 import { coldStartScenario } from './scenarios/coldStart';
 import { endpointsScenario } from './scenarios/endpoints';
@@ -140,12 +140,9 @@ async function main(): Promise<void> {
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
-  if (capacityCurves.length > 0) {
-    // A full run refreshes the chart the README shows; a quick one writes beside its JSON, leaving that alone.
-    const chart = options.quick ? path.join(path.dirname(options.out), 'capacity.svg') : path.join(PROJECT_ROOT, 'bench', 'capacity.svg');
-    writeFileSync(chart, capacityChartSvg(capacityCurves, capacityChartSubtitle(report.startedAt, report.machine, options.quick)));
-    log(`capacity chart: ${path.relative(process.cwd(), chart)}`);
-  }
+  // A full run refreshes the chart the README shows; a quick one writes beside its JSON, leaving that alone.
+  const chart = options.quick ? path.join(path.dirname(options.out), 'capacity.svg') : path.join(PROJECT_ROOT, 'bench', 'capacity.svg');
+  if (writeCapacityChart(chart, report)) log(`capacity chart: ${path.relative(process.cwd(), chart)}`);
 
   process.stdout.write(`${renderTable(rows)}\n`);
   log(`${rows.length} rows in ${report.durationSeconds.toFixed(0)} s; JSON: ${path.relative(process.cwd(), options.out)}`);

@@ -3,6 +3,7 @@
  * offered rate for ours and the baseline, the 1 s SLA as a rule, each side's knee marked, and what each side did
  * at twice its knee written under the plot.
  */
+import { writeFileSync } from 'node:fs';
 import type { CapacityCurve, CapacityStep } from '../scenarios/capacity';
 import { renderChart, type Panel, type Series } from './svgChart';
 
@@ -21,9 +22,21 @@ function overloadNote(curve: CapacityCurve): string {
   return `○ ${name}, 2x knee ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
 }
 
-/** The chart's subtitle: the run's date and machine, and a warning on a --quick run. */
-export function capacityChartSubtitle(startedAt: string, machine: Readonly<Record<string, string | number | undefined>>, quick: boolean): string {
-  return `${startedAt.slice(0, 10)}, ${String(machine.cpus)} vCPU ${String(machine.cpuModel)}, Node ${String(machine.node)}${quick ? ', --quick (not a measurement)' : ''}`;
+/** What a chart is drawn from: a run report's curves, date and machine. */
+export interface CapacityChartSource {
+  startedAt: string;
+  quick: boolean;
+  machine: Readonly<Record<string, string | number | undefined>>;
+  capacityCurves?: readonly CapacityCurve[];
+}
+
+/** Draws the report's capacity curves into `file` (subtitle: the run's date and machine); false when it has none. */
+export function writeCapacityChart(file: string, report: CapacityChartSource): boolean {
+  if (report.capacityCurves === undefined || report.capacityCurves.length === 0) return false;
+  const m = report.machine;
+  const subtitle = `${report.startedAt.slice(0, 10)}, ${String(m.cpus)} vCPU ${String(m.cpuModel)}, Node ${String(m.node)}${report.quick ? ', --quick (not a measurement)' : ''}`;
+  writeFileSync(file, capacityChartSvg(report.capacityCurves, subtitle));
+  return true;
 }
 
 export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: string): string {
