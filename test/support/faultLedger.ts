@@ -54,13 +54,13 @@ export class FaultLedger {
   settle(expected: Outcome | readonly Outcome[], observed: Outcome, faults: FaultCounts): void {
     const acceptable: readonly Outcome[] = Array.isArray(expected) ? expected : [expected as Outcome];
     const survived = acceptable.some((outcome) => sameOutcome(outcome, observed));
-    for (const [kind, count] of Object.entries(faults)) {
-      if (count === 0) continue;
-      this.figures.add('faultsInjected', count);
-      this.figures.detail(`faults.${kind}.injected`, count);
-      if (!survived) continue;
-      this.figures.add('faultsSurvived', count);
-      this.figures.detail(`faults.${kind}.survived`, count);
+    this.countInjected(faults);
+    if (survived) {
+      for (const [kind, count] of Object.entries(faults)) {
+        if (count === 0) continue;
+        this.figures.add('faultsSurvived', count);
+        this.figures.detail(`faults.${kind}.survived`, count);
+      }
     }
     if (acceptable.length === 1) expect(observed).toEqual(acceptable[0]);
     else expect(acceptable).toContainEqual(observed);
@@ -69,11 +69,15 @@ export class FaultLedger {
   /** Faults injected that no test settled (call in afterEach): counted as injected, not survived, and a failure. */
   unsettled(faults: FaultCounts): void {
     const total = Object.values(faults).reduce((sum, n) => sum + n, 0);
+    this.countInjected(faults);
+    expect({ faultsWithoutObservedOutcome: total }).toEqual({ faultsWithoutObservedOutcome: 0 });
+  }
+
+  private countInjected(faults: FaultCounts): void {
     for (const [kind, count] of Object.entries(faults)) {
       if (count === 0) continue;
       this.figures.add('faultsInjected', count);
       this.figures.detail(`faults.${kind}.injected`, count);
     }
-    expect({ faultsWithoutObservedOutcome: total }).toEqual({ faultsWithoutObservedOutcome: 0 });
   }
 }

@@ -92,12 +92,12 @@ export class RecordingServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Scripts the next responses, one per request, in order. */
   /** TCP connections open right now (kept-alive ones included). */
   openConnections(): number {
     return this.sockets.size;
   }
 
+  /** Scripts the next responses, one per request, in order. */
   enqueue(...responses: ScriptedResponse[]): this {
     this.queue.push(...responses);
     return this;
