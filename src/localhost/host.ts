@@ -41,6 +41,15 @@ import { sendEmpty, sendHomepage, sendJson, sendJsonError } from './hostReplies'
 import { splitPath } from './routeTemplate';
 
 export const defaultLocalHttpPort = 7071;
+/**
+ * How long an idle kept-alive connection stays open: Kestrel's default (2 min 10 s), which fronts the real host,
+ * instead of Node's 5 s. Not only for fidelity: Node accepts one new connection per turn of its event loop (libuv
+ * since 1.45), so a busy host accepts a few dozen a second. Callers whose idle connections were dropped reconnect
+ * in a burst just when load rises; the 511-entry listen queue overflows, the kernel drops their SYNs, and each
+ * waits for a 1 s or 3 s retransmission before the host's own throttles (429) can even see the request.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 130_000;
+
 export const defaultLocalHost = '127.0.0.1';
 
 export interface LocalHostOptions {
@@ -170,6 +179,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       else res.destroy();
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   const bindHost = options.host ?? defaultLocalHost;
   await listen(server, bindHost, options.port ?? defaultLocalHttpPort);

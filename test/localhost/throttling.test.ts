@@ -3,10 +3,11 @@
  * once, the next ones wait in order, and past maxOutstandingRequests a request is refused at once with 429.
  * With dynamicThrottlesEnabled, a host whose event loop runs late refuses with 429 until it has caught up.
  */
+import * as http from 'http';
 import * as path from 'path';
 import { RequestAdmission } from '../../src/localhost/admission';
 import { EventLoopBusyMonitor } from '../../src/localhost/busyMonitor';
-import { startLocalHost, type LocalHost } from '../../src/localhost/host';
+import { KEEP_ALIVE_TIMEOUT_MS, startLocalHost, type LocalHost } from '../../src/localhost/host';
 
 jest.mock('@azure/functions-core', () => jest.requireActual('../../src/localhost/functionsCore').functionsCore, { virtual: true });
 
@@ -42,6 +43,23 @@ describe('the local host with host.json throttles (1 running, 2 held)', () => {
     await until(() => holds().length === 1);
     holds().shift()!();
     expect(await (await second).text()).toBe('done 2');
+  });
+
+  it("keeps a caller's idle connection open as long as Kestrel does (130 s), not Node's 5 s", async () => {
+    // A caller that lost its connections reconnects when load rises, and a busy host accepts slowly.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const keepAlive = await new Promise<string>((resolve, reject) => {
+        http.get(`${host.url}/api/hold-missing`, { agent }, (res) => {
+          res.resume();
+          resolve(String(res.headers['keep-alive']));
+        }).on('error', reject);
+      });
+      expect(KEEP_ALIVE_TIMEOUT_MS).toBe(130_000);
+      expect(keepAlive).toBe('timeout=130');
+    } finally {
+      agent.destroy();
+    }
   });
 });
 
