@@ -34,3 +34,13 @@ export function httpRequest(agent: http.Agent, method: string, url: string, head
     req.end();
   });
 }
+
+/**
+ * Opens `count` kept-alive connections in `agent` to `url`'s server, `batch` at a time, with cheap HEAD requests, so
+ * a load that follows finds them open. The agent must keep that many idle (`maxFreeSockets`).
+ */
+export async function openConnections(agent: http.Agent, url: string, count: number, batch = 128): Promise<void> {
+  for (let opened = 0; opened < count; opened += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - opened) }, () => httpRequest(agent, 'HEAD', url)));
+  }
+}

@@ -24,7 +24,7 @@ import type { Metrics, RunContext, Scenario, ScenarioSession } from '../framewor
 import { startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET } from '../lib/constants';
 import { RemoteHarness } from '../lib/harnessWorker';
-import { httpPost } from '../lib/httpPost';
+import { httpPost, openConnections } from '../lib/httpPost';
 import { percentile, runOpenLoop } from '../lib/openLoop';
 import { RestDriver } from '../lib/restDriver';
 
@@ -63,6 +63,15 @@ export interface CapacityCurve {
 export const capacityCurves: CapacityCurve[] = [];
 
 const SLA_MS = 1000;
+
+/**
+ * The callers of the function app: this many kept-alive connections, opened before a sweep, like as many users'
+ * browsers, each with its connection. A pool that opened connections on demand would measure Node's accept
+ * instead of the pipeline: a busy Node server accepts one connection per turn of its event loop, so new
+ * connections opened during overload overflow the listen queue and wait for SYN retransmissions (1 s, 3 s),
+ * on either side (bench/README.md, "Capacity").
+ */
+const CALLER_CONNECTIONS = 1024;
 
 /** One side of a pipeline: how to send message `seq`, and where its arrivals are recorded. */
 interface Side {
@@ -233,7 +242,7 @@ export const capacityScenario: Scenario = {
       return server;
     };
     try {
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+      const agent = new http.Agent({ keepAlive: true, maxSockets: CALLER_CONNECTIONS, maxFreeSockets: CALLER_CONNECTIONS });
       closers.push(() => agent.destroy());
       // sendMessage: ours = local host (the app) + emulator; baseline = plain app + plain hub.
       const emulator = await start({ kind: 'emulator', config: { accessKey: BENCH_ACCESS_KEY } });
@@ -250,6 +259,7 @@ export const capacityScenario: Scenario = {
           which === 'ours'
             ? await probeClient(`${String(host.info.url)}/api`, false, arrivals)
             : await probeClient(`${String(plainHub.info.url)}/client/?hub=${hub}`, true, arrivals);
+        await openConnections(agent, appUrl, ctx.quick ? 16 : CALLER_CONNECTIONS);
         const headers = { 'Content-Type': 'application/json' };
         return {
           side: {
