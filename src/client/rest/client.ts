@@ -50,8 +50,15 @@ export interface SignalRRestClientOptions {
   idleSocketTimeoutMs?: number;
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
-  /** Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. */
+  /**
+   * Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. While
+   * calls are slow (queued at the service), the bound follows what the service completes (inFlightLimit.ts).
+   */
   maxInFlight?: number;
+  /** The in-flight bound is never lowered below this. Default 16; `minInFlight: maxInFlight` keeps it fixed. */
+  minInFlight?: number;
+  /** A call slower than this (and than 4x the fastest recent one) lowers the in-flight bound. Default 250 ms. */
+  slowCallMs?: number;
   /**
    * Secrets (the AccessKey) blanked out of anything the service answers before it goes into an error message: a
    * misconfigured endpoint or a hostile proxy could echo them back, and error messages are logged.

@@ -3,6 +3,7 @@
  * and never contain the Authorization header, a token or the access key: the underlying axios
  * error (whose config holds the headers) is deliberately NOT kept as `cause`.
  */
+import type { InFlightState } from './inFlightLimit';
 
 export interface OperationContext {
   /** Interface method name, e.g. `sendToUser`. */
@@ -84,11 +85,15 @@ export class SignalRNetworkError extends SignalRRestError {
  * service. Past capacity, answering at once (the caller may retry later) beats queueing calls that all wait.
  */
 export class SignalRBusyError extends SignalRRestError {
+  /** The endpoint's bound when the call was refused (lowered below maxInFlight while calls are slow). */
+  readonly limit: number;
   readonly maxInFlight: number;
 
-  constructor(context: OperationContext, maxInFlight: number) {
-    super(context, `SignalR Service ${where(context)} was not sent: ${maxInFlight} calls to the service are already in flight, so it is slower than the load on this app`);
+  constructor(context: OperationContext, endpoint: string, state: InFlightState) {
+    const lowered = state.lastSlowCallMs === undefined ? '' : ` (the bound, lowered from ${state.max} after a call took ${Math.round(state.lastSlowCallMs)} ms)`;
+    super(context, `SignalR Service ${where(context)} was not sent: ${state.inFlight} calls to ${endpoint} are already in flight${lowered}, so the service is slower than the load on this app`);
     this.name = 'SignalRBusyError';
-    this.maxInFlight = maxInFlight;
+    this.limit = state.limit;
+    this.maxInFlight = state.max;
   }
 }

@@ -12,6 +12,7 @@ import https from 'node:https';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
 import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
+import { AdaptiveInFlightLimit } from './inFlightLimit';
 import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
@@ -33,11 +34,15 @@ export interface RequestExecutorOptions {
   maxSockets?: number;
   /** Calls in flight at once (retries and their waits included); one more is refused at once. Default 256. */
   maxInFlight?: number;
+  /** The in-flight bound is lowered, while calls are slow, no further than this (inFlightLimit.ts). Default 16. */
+  minInFlight?: number;
+  /** A call slower than this (and than 4x the fastest recent one) lowers the in-flight bound. Default 250 ms. */
+  slowCallMs?: number;
   secrets?: readonly string[];
 }
 
 /**
- * WHY 256: enough for ~25,000 calls/s at 10 ms per call, beyond what one app instance sends; a service that falls
+ * WHY 256 (the bound while the service keeps up; inFlightLimit.ts lowers it while calls are slow): enough for ~25,000 calls/s at 10 ms per call, beyond what one app instance sends; a service that falls
  * behind makes calls pile up, and past this bound the caller hears so at once instead of waiting on a queue.
  */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
@@ -86,14 +91,22 @@ export class RequestExecutor {
   private readonly freshHttpsAgent = new https.Agent({ keepAlive: false });
   private readonly httpConfig: CreateAxiosDefaults;
   private httpClient: AxiosInstance | undefined;
-  private readonly maxInFlight: number;
-  private inFlight = 0;
+  private readonly inFlight: AdaptiveInFlightLimit;
   /** Set by closeWhenIdle: the sockets are released once the calls in flight have settled. */
   private closingWhenIdle = false;
 
   constructor(private readonly options: RequestExecutorOptions) {
-    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new ServiceRuleError('maxInFlight', 'must be a whole number >= 1');
+    const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new ServiceRuleError('maxInFlight', 'must be a whole number >= 1');
+    if (options.minInFlight !== undefined && (!Number.isInteger(options.minInFlight) || options.minInFlight < 1)) {
+      throw new ServiceRuleError('minInFlight', 'must be a whole number >= 1');
+    }
+    if (options.slowCallMs !== undefined && !(options.slowCallMs > 0)) throw new ServiceRuleError('slowCallMs', 'must be a positive number of milliseconds');
+    this.inFlight = new AdaptiveInFlightLimit({
+      max: maxInFlight,
+      ...(options.minInFlight === undefined ? {} : { min: options.minInFlight }),
+      ...(options.slowCallMs === undefined ? {} : { slowCallMs: options.slowCallMs }),
+    });
     this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };
     if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) {
       throw new ServiceRuleError('retry.maxAttempts', 'must be an integer >= 1');
@@ -142,18 +155,18 @@ export class RequestExecutor {
    */
   closeWhenIdle(): void {
     this.closingWhenIdle = true;
-    if (this.inFlight === 0) this.close();
+    if (this.inFlight.state.inFlight === 0) this.close();
   }
 
   /** Runs the request within the in-flight bound; past it, refuses at once with SignalRBusyError. */
   async execute(request: RestRequest): Promise<AxiosResponse<string>> {
-    if (this.inFlight >= this.maxInFlight) throw new SignalRBusyError(request.context, this.maxInFlight);
-    this.inFlight += 1;
+    const permit = this.inFlight.tryAcquire();
+    if (permit === undefined) throw new SignalRBusyError(request.context, this.options.endpoint, this.inFlight.state);
     try {
       return await this.executeWithRetries(request);
     } finally {
-      this.inFlight -= 1;
-      if (this.closingWhenIdle && this.inFlight === 0) this.close();
+      this.inFlight.release(permit);
+      if (this.closingWhenIdle && this.inFlight.state.inFlight === 0) this.close();
     }
   }
 

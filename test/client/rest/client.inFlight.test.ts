@@ -25,7 +25,7 @@ test('past maxInFlight a call is refused at once and sends nothing; a freed slot
   await server.waitForRequests(2);
   const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(SignalRBusyError);
-  expect((refused as Error).message).toMatch(/was not sent: 2 calls to the service are already in flight/);
+  expect((refused as Error).message).toBe(`SignalR Service broadcast on hub 'chat' was not sent: 2 calls to ${server.url} are already in flight, so the service is slower than the load on this app`);
   expect(server.requests).toHaveLength(2);
   aborts[0]!.abort(new Error('caller gave up'));
   await held[0];
@@ -36,8 +36,35 @@ test('past maxInFlight a call is refused at once and sends nothing; a freed slot
   client.close();
 });
 
+test('once calls queue at a slow service, the bound drops to what it completes and the next call is refused at once, naming the endpoint', async () => {
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000 });
+  server.respondWith({ status: 202 });
+  await client.broadcast('chat', payload); // the service's usual time: a few ms
+  // 40 calls queue; the first to be answered took 400 ms with 40 in flight: the service completes ~100/s, and
+  // within the aim (125 ms) ~12, so the bound drops to its floor, 16. The rest stay unanswered.
+  let answered = 0;
+  server.respondWith(() => (answered++ === 0 ? { status: 202, delayMs: 400 } : { hang: true }));
+  const controller = new AbortController();
+  const calls = Array.from({ length: 40 }, () => client.broadcast('chat', payload, { signal: controller.signal }).then(() => 'sent', (error: unknown) => error));
+  expect(await Promise.race(calls)).toBe('sent');
+  const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(SignalRBusyError);
+  expect((refused as SignalRBusyError).limit).toBe(16);
+  expect((refused as Error).message).toMatch(
+    new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 39 calls to ${server.url} are already in flight \\(the bound, lowered from 256 after a call took 4\\d\\d ms\\), so the service is slower than the load on this app$`),
+  );
+  expect(server.requests).toHaveLength(41);
+  controller.abort(new Error('done'));
+  await Promise.all(calls);
+  // The service is fast again: each call answered in time raises the bound by one, so 16 at once, then 30.
+  server.respondWith({ status: 202 });
+  await expect(Promise.all(Array.from({ length: 16 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(16);
+  await expect(Promise.all(Array.from({ length: 30 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(30);
+  client.close();
+});
+
 test('the functions answer a busy client and a throttling service with 503 SignalRServiceBusy and Retry-After', () => {
-  const busy = toErrorResponse(new SignalRBusyError({ operation: 'broadcast', hub: 'chat' }, 256));
+  const busy = toErrorResponse(new SignalRBusyError({ operation: 'broadcast', hub: 'chat' }, 'https://example.service.signalr.net', { inFlight: 256, limit: 256, max: 256 }));
   expect(busy).toMatchObject({ status: 503, jsonBody: { error: { code: 'SignalRServiceBusy' } }, headers: { 'retry-after': '1' } });
   const throttled = toErrorResponse(new SignalRServiceError({ operation: 'broadcast', hub: 'chat' }, 429));
   expect(throttled).toMatchObject({ status: 503, jsonBody: { error: { code: 'SignalRServiceBusy' } }, headers: { 'retry-after': '1' } });

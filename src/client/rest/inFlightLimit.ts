@@ -1,0 +1,117 @@
+/**
+ * The bound on one endpoint's REST calls in flight, following the service: `max` while calls come back quickly;
+ * once they come back slowly because too many are queued at the service, as many as the service completes in the
+ * latency aimed for. A call past the bound is refused at once (SignalRBusyError: the functions answer 503 with
+ * Retry-After) instead of joining the queue. Past capacity, a caller should hear "later" at once, not wait
+ * seconds for an answer: a fixed bound high enough for a fast service (256) is never reached by a slow one
+ * within the seconds its callers wait (a broadcast to 1,000 clients takes the emulator ~10 ms).
+ *
+ * The rule (additive increase, Little's-law decrease):
+ * - slow: a call took longer than max(`slowCallMs`, 4 x the fastest call of the last 30 to 60 s). The floor keeps
+ *   ordinary jitter out; the factor keeps a far-away endpoint (every call 200 ms) from looking congested.
+ * - A slow call that finished with at least `min` calls in flight lowers the bound to
+ *   inFlight x aim / latency, aim = half the slow threshold: by Little's law, what the service completes within
+ *   the aim. Once per round: a call that started before the last lowering measured the queue that lowering
+ *   already answered. With fewer than `min` in flight the slowness is not our queue, and nothing is lowered.
+ * - A call within the aim raises the bound by one, up to `max`: doubling per round, so a service that caught up
+ *   gets its callers back within a few round trips.
+ */
+
+export interface InFlightLimitOptions {
+  /** The bound while the service keeps up. */
+  max: number;
+  /** The bound is never lowered below this. Default: 16, or `max` when smaller (then it never moves). */
+  min?: number;
+  /** A call slower than this (and than 4x the fastest recent call) means calls are queueing. Default 250 ms. */
+  slowCallMs?: number;
+  now?: () => number;
+}
+
+export interface InFlightPermit {
+  readonly startedAt: number;
+}
+
+/** Why the bound is where it is, for the busy error's message. */
+export interface InFlightState {
+  inFlight: number;
+  limit: number;
+  max: number;
+  /** The slow call that last lowered the bound, when it is lowered. */
+  lastSlowCallMs?: number;
+}
+
+export const DEFAULT_MIN_IN_FLIGHT = 16;
+export const DEFAULT_SLOW_CALL_MS = 250;
+const SLOW_FACTOR = 4;
+const BASELINE_WINDOW_MS = 30_000;
+
+export class AdaptiveInFlightLimit {
+  private readonly max: number;
+  private readonly min: number;
+  private readonly slowCallMs: number;
+  private readonly now: () => number;
+  private current: number;
+  private active = 0;
+  private loweredAt = Number.NEGATIVE_INFINITY;
+  private lastSlowCallMs: number | undefined;
+  // The fastest call of this window and of the one before: a route that got slower is learnt within 60 s.
+  private fastestNow = Number.POSITIVE_INFINITY;
+  private fastestBefore = Number.POSITIVE_INFINITY;
+  private windowStartedAt: number;
+
+  constructor(options: InFlightLimitOptions) {
+    this.max = options.max;
+    this.min = Math.min(options.min ?? DEFAULT_MIN_IN_FLIGHT, options.max);
+    this.slowCallMs = options.slowCallMs ?? DEFAULT_SLOW_CALL_MS;
+    this.now = options.now ?? (() => performance.now());
+    this.current = this.max;
+    this.windowStartedAt = this.now();
+  }
+
+  get state(): InFlightState {
+    const state: InFlightState = { inFlight: this.active, limit: this.current, max: this.max };
+    if (this.current < this.max && this.lastSlowCallMs !== undefined) state.lastSlowCallMs = this.lastSlowCallMs;
+    return state;
+  }
+
+  /** A permit for one call, or undefined when the bound is reached. */
+  tryAcquire(): InFlightPermit | undefined {
+    if (this.active >= this.current) return undefined;
+    this.active += 1;
+    return { startedAt: this.now() };
+  }
+
+  /** The call is over (answered, failed or abandoned); its latency moves the bound. */
+  release(permit: InFlightPermit): void {
+    const finishedAt = this.now();
+    const latency = finishedAt - permit.startedAt;
+    const inFlightWithThis = this.active;
+    this.active -= 1;
+    const slow = this.slowThresholdMs();
+    this.observe(latency, finishedAt);
+    if (latency > slow) {
+      if (permit.startedAt >= this.loweredAt && inFlightWithThis >= this.min) {
+        const aimMs = slow / 2;
+        this.current = Math.max(this.min, Math.min(this.current, Math.floor((inFlightWithThis * aimMs) / latency)));
+        this.loweredAt = finishedAt;
+        this.lastSlowCallMs = latency;
+      }
+    } else if (latency <= slow / 2 && this.current < this.max) {
+      this.current += 1;
+    }
+  }
+
+  private slowThresholdMs(): number {
+    const fastest = Math.min(this.fastestNow, this.fastestBefore);
+    return Number.isFinite(fastest) ? Math.max(this.slowCallMs, SLOW_FACTOR * fastest) : this.slowCallMs;
+  }
+
+  private observe(latency: number, at: number): void {
+    if (at - this.windowStartedAt >= BASELINE_WINDOW_MS) {
+      this.fastestBefore = this.fastestNow;
+      this.fastestNow = Number.POSITIVE_INFINITY;
+      this.windowStartedAt = at;
+    }
+    if (latency < this.fastestNow) this.fastestNow = latency;
+  }
+}
