@@ -41,6 +41,8 @@ export interface RequestExecutorOptions {
   secrets?: readonly string[];
 }
 
+const AXIOS_KEEP_ALIVE_PROBE_MS = 60_000;
+
 /**
  * WHY 256 (the bound while the service keeps up; inFlightLimit.ts lowers it while calls are slow): enough for ~25,000 calls/s at 10 ms per call, beyond what one app instance sends; a service that falls
  * behind makes calls pile up, and past this bound the caller hears so at once instead of waiting on a queue.
@@ -115,6 +117,10 @@ export class RequestExecutor {
     this.secrets = options.secrets ?? [];
     const agentOptions: http.AgentOptions = {
       keepAlive: true,
+      // The TCP keep-alive probe delay axios sets on every request's socket (60 s). With Node's default (1 s) the
+      // agent set it back each time a socket went idle, so every call paid two setsockopt calls (~45 us of a
+      // ~1 ms sendMessage in the local host's profile); with the same value both are no-ops after the first.
+      keepAliveMsecs: AXIOS_KEEP_ALIVE_PROBE_MS,
       scheduling: 'lifo',
       // Applies to idle pooled sockets (the agent destroys them); in-flight requests are bounded by our own budget.
       timeout: options.idleSocketTimeoutMs ?? 4000,
