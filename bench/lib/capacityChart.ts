@@ -1,6 +1,7 @@
 /**
  * The capacity curves as a chart: one panel per pipeline and message size, p50 and p99 latency against the
- * offered rate for ours and the baseline, the 1 s SLA as a rule, each side's knee marked, and what each side did
+ * offered rate for ours and the baseline, how quickly refused calls were answered (where a side refused any),
+ * the 1 s SLA as a rule, each side's knee marked, and what each side did
  * at twice its knee written under the plot.
  */
 import { writeFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import type { CapacityCurve, CapacityStep } from '../scenarios/capacity';
 import { renderChart, type Panel, type Series } from './svgChart';
 
 const COLORS = { ours: '#1f6fd1', baseline: '#e07b00' } as const;
+/** Refused calls: how long a caller waited to hear "later" (the other curve of graceful overload). */
+const REFUSED_COLORS = { ours: '#2a9d3a', baseline: '#b03a2e' } as const;
 const SIDE_NAMES = { ours: 'ours', baseline: 'plain node:http + ws' } as const;
 /** Under the plot a line has half a panel's width: the legend above says what "plain" is. */
 const SHORT_SIDE_NAMES = { ours: 'ours', baseline: 'plain' } as const;
@@ -50,6 +53,8 @@ export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: str
       const steps = curve.steps;
       series.push({ name: `${SIDE_NAMES[curve.side]} p99`, color: COLORS[curve.side], width: 2.5, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p99]) });
       series.push({ name: `${SIDE_NAMES[curve.side]} p50`, color: COLORS[curve.side], width: 1, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p50]) });
+      const refusals = steps.filter((s) => s.refused > 0).map((s): [number, number] => [s.rate, s.refusedP99]);
+      if (refusals.length > 0) series.push({ name: `${SIDE_NAMES[curve.side]}: refused calls answered, p99`, color: REFUSED_COLORS[curve.side], width: 1.5, dashed: true, points: refusals });
     }
     panels.push({
       title: first.pipeline === 'sendMessage' ? `sendMessage → 1 client, ${first.size}` : `REST broadcast → ${first.clients.toLocaleString('en-US')} clients, ${first.size}`,
