@@ -57,7 +57,7 @@ export interface SignalRRestClientOptions {
   maxInFlight?: number;
   /** The in-flight bound is never lowered below this. Default 16; `minInFlight: maxInFlight` keeps it fixed. */
   minInFlight?: number;
-  /** A call slower than this (and than 4x the fastest recent one) lowers the in-flight bound. Default 250 ms. */
+  /** Calls slower than this on average (and than 4x the fastest recent one) lower the in-flight bound. Default 500 ms. */
   slowCallMs?: number;
   /**
    * Secrets (the AccessKey) blanked out of anything the service answers before it goes into an error message: a

@@ -90,7 +90,7 @@ export class SignalRBusyError extends SignalRRestError {
   readonly maxInFlight: number;
 
   constructor(context: OperationContext, endpoint: string, state: InFlightState) {
-    const lowered = state.lastSlowCallMs === undefined ? '' : ` (the bound, lowered from ${state.max} after a call took ${Math.round(state.lastSlowCallMs)} ms)`;
+    const lowered = state.slowAverageMs === undefined ? '' : ` (the bound, lowered from ${state.max} while calls took ${Math.round(state.slowAverageMs)} ms on average)`;
     super(context, `SignalR Service ${where(context)} was not sent: ${state.inFlight} calls to ${endpoint} are already in flight${lowered}, so the service is slower than the load on this app`);
     this.name = 'SignalRBusyError';
     this.limit = state.limit;

@@ -6,15 +6,16 @@
  * seconds for an answer: a fixed bound high enough for a fast service (256) is never reached by a slow one
  * within the seconds its callers wait (a broadcast to 1,000 clients takes the emulator ~10 ms).
  *
- * The rule (additive increase, Little's-law decrease):
- * - slow: a call took longer than max(`slowCallMs`, 4 x the fastest call of the last 30 to 60 s). The floor keeps
- *   ordinary jitter out; the factor keeps a far-away endpoint (every call 200 ms) from looking congested.
- * - A slow call that finished with at least `min` calls in flight lowers the bound to
- *   inFlight x aim / latency, aim = half the slow threshold: by Little's law, what the service completes within
- *   the aim. Once per round: a call that started before the last lowering measured the queue that lowering
- *   already answered. With fewer than `min` in flight the slowness is not our queue, and nothing is lowered.
- * - A call within the aim raises the bound by one, up to `max`: doubling per round, so a service that caught up
- *   gets its callers back within a few round trips.
+ * The rule (additive increase, Little's-law decrease), on the calls' smoothed time (an exponentially weighted
+ * mean, each call weighing 1/10), so one stalled call (a GC pause, a cold start) moves nothing:
+ * - slow: the smoothed time is over max(`slowCallMs`, 4 x the fastest call of the last 30 to 60 s). The floor
+ *   keeps ordinary jitter out; the factor keeps a far-away endpoint (every call 200 ms) from looking congested.
+ * - A call that finds it slow, finishing with at least `min` calls in flight, lowers the bound to
+ *   inFlight x aim / smoothed time, aim = half the slow threshold: by Little's law, what the service completes
+ *   within the aim. Once per round: a call that started before the last lowering measured the queue that
+ *   lowering already answered. With fewer than `min` in flight the slowness is not our queue: nothing is lowered.
+ * - A call answered within the aim raises the bound by one, up to `max`: doubling per round, so a service that
+ *   caught up gets its callers back within a few round trips.
  */
 
 export interface InFlightLimitOptions {
@@ -22,7 +23,7 @@ export interface InFlightLimitOptions {
   max: number;
   /** The bound is never lowered below this. Default: 16, or `max` when smaller (then it never moves). */
   min?: number;
-  /** A call slower than this (and than 4x the fastest recent call) means calls are queueing. Default 250 ms. */
+  /** Calls slower than this on average (and than 4x the fastest recent call) are queueing. Default 500 ms. */
   slowCallMs?: number;
   now?: () => number;
 }
@@ -36,13 +37,20 @@ export interface InFlightState {
   inFlight: number;
   limit: number;
   max: number;
-  /** The slow call that last lowered the bound, when it is lowered. */
-  lastSlowCallMs?: number;
+  /** The calls' smoothed time when the bound was last lowered, while it is lowered. */
+  slowAverageMs?: number;
 }
 
 export const DEFAULT_MIN_IN_FLIGHT = 16;
-export const DEFAULT_SLOW_CALL_MS = 250;
+/**
+ * 500 ms: capacity is p99 under 1 s; calls averaging past half of that are past it, and the aim (250 ms) leaves the
+ * delivery after the call room within the second. Lower, a client process that is itself saturated (64 calls in
+ * flight, each waiting ~250 ms for its own turn) would start refusing work it only runs slowly.
+ */
+export const DEFAULT_SLOW_CALL_MS = 500;
 const SLOW_FACTOR = 4;
+/** Each call's weight in the smoothed time: about the last ten calls count. */
+const SMOOTHING = 0.1;
 const BASELINE_WINDOW_MS = 30_000;
 
 export class AdaptiveInFlightLimit {
@@ -53,7 +61,8 @@ export class AdaptiveInFlightLimit {
   private current: number;
   private active = 0;
   private loweredAt = Number.NEGATIVE_INFINITY;
-  private lastSlowCallMs: number | undefined;
+  private slowAverageMs: number | undefined;
+  private smoothedMs: number | undefined;
   // The fastest call of this window and of the one before: a route that got slower is learnt within 60 s.
   private fastestNow = Number.POSITIVE_INFINITY;
   private fastestBefore = Number.POSITIVE_INFINITY;
@@ -70,7 +79,7 @@ export class AdaptiveInFlightLimit {
 
   get state(): InFlightState {
     const state: InFlightState = { inFlight: this.active, limit: this.current, max: this.max };
-    if (this.current < this.max && this.lastSlowCallMs !== undefined) state.lastSlowCallMs = this.lastSlowCallMs;
+    if (this.current < this.max && this.slowAverageMs !== undefined) state.slowAverageMs = this.slowAverageMs;
     return state;
   }
 
@@ -89,14 +98,16 @@ export class AdaptiveInFlightLimit {
     this.active -= 1;
     const slow = this.slowThresholdMs();
     this.observe(latency, finishedAt);
-    if (latency > slow) {
+    const smoothed = this.smoothedMs === undefined ? latency : this.smoothedMs + SMOOTHING * (latency - this.smoothedMs);
+    this.smoothedMs = smoothed;
+    const aimMs = slow / 2;
+    if (smoothed > slow) {
       if (permit.startedAt >= this.loweredAt && inFlightWithThis >= this.min) {
-        const aimMs = slow / 2;
-        this.current = Math.max(this.min, Math.min(this.current, Math.floor((inFlightWithThis * aimMs) / latency)));
+        this.current = Math.max(this.min, Math.min(this.current, Math.floor((inFlightWithThis * aimMs) / smoothed)));
         this.loweredAt = finishedAt;
-        this.lastSlowCallMs = latency;
+        this.slowAverageMs = smoothed;
       }
-    } else if (latency <= slow / 2 && this.current < this.max) {
+    } else if (latency <= aimMs && this.current < this.max) {
       this.current += 1;
     }
   }

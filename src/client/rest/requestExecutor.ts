@@ -36,7 +36,7 @@ export interface RequestExecutorOptions {
   maxInFlight?: number;
   /** The in-flight bound is lowered, while calls are slow, no further than this (inFlightLimit.ts). Default 16. */
   minInFlight?: number;
-  /** A call slower than this (and than 4x the fastest recent one) lowers the in-flight bound. Default 250 ms. */
+  /** Calls slower than this on average (and than 4x the fastest recent one) lower the in-flight bound. Default 500 ms. */
   slowCallMs?: number;
   secrets?: readonly string[];
 }

@@ -37,27 +37,42 @@ test('past maxInFlight a call is refused at once and sends nothing; a freed slot
 });
 
 test('once calls queue at a slow service, the bound drops to what it completes and the next call is refused at once, naming the endpoint', async () => {
-  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000 });
+  // slowCallMs 250 (default 500) keeps the test short: calls of 400 ms are then slow.
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, slowCallMs: 250 });
   server.respondWith({ status: 202 });
   await client.broadcast('chat', payload); // the service's usual time: a few ms
-  // 40 calls queue; the first to be answered took 400 ms with 40 in flight: the service completes ~100/s, and
-  // within the aim (125 ms) ~12, so the bound drops to its floor, 16. The rest stay unanswered.
+  // 40 calls queue; the first ten are answered after 400 ms (the calls' average passes 250 ms with ~31 in
+  // flight: the service completes ~80/s, within the aim (125 ms) ~10, so the bound drops to its floor, 16); the
+  // other thirty stay unanswered.
   let answered = 0;
-  server.respondWith(() => (answered++ === 0 ? { status: 202, delayMs: 400 } : { hang: true }));
+  server.respondWith(() => (answered++ < 10 ? { status: 202, delayMs: 400 } : { hang: true }));
   const controller = new AbortController();
-  const calls = Array.from({ length: 40 }, () => client.broadcast('chat', payload, { signal: controller.signal }).then(() => 'sent', (error: unknown) => error));
-  expect(await Promise.race(calls)).toBe('sent');
+  let sent = 0;
+  let tenSent: () => void = () => undefined;
+  const firstTen = new Promise<void>((resolve) => (tenSent = resolve));
+  const calls = Array.from({ length: 40 }, () =>
+    client.broadcast('chat', payload, { signal: controller.signal }).then(
+      () => {
+        if (++sent === 10) tenSent();
+        return 'sent';
+      },
+      (error: unknown) => error,
+    ),
+  );
+  await firstTen;
   const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(SignalRBusyError);
   expect((refused as SignalRBusyError).limit).toBe(16);
   expect((refused as Error).message).toMatch(
-    new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 39 calls to ${server.url} are already in flight \\(the bound, lowered from 256 after a call took 4\\d\\d ms\\), so the service is slower than the load on this app$`),
+    new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 30 calls to ${server.url} are already in flight \\(the bound, lowered from 256 while calls took \\d{3} ms on average\\), so the service is slower than the load on this app$`),
   );
   expect(server.requests).toHaveLength(41);
   controller.abort(new Error('done'));
   await Promise.all(calls);
-  // The service is fast again: each call answered in time raises the bound by one, so 16 at once, then 30.
+  // The service is fast again: once the calls' average is back under 250 ms, each call answered in time raises
+  // the bound by one (20 one after another bring the average down), so then 16 at once, then 30.
   server.respondWith({ status: 202 });
+  for (let i = 0; i < 20; i++) await client.broadcast('chat', payload);
   await expect(Promise.all(Array.from({ length: 16 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(16);
   await expect(Promise.all(Array.from({ length: 30 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(30);
   client.close();

@@ -1,6 +1,7 @@
 /**
  * The in-flight bound that follows the service: fixed while calls are fast, lowered by Little's law while calls
- * queue at the service, raised back one call at a time once they are fast again. On a hand-driven clock.
+ * queue at the service (on their smoothed time), raised back one call at a time once they are fast again. On a
+ * hand-driven clock.
  */
 import { AdaptiveInFlightLimit, type InFlightPermit } from '../../../src/client/rest/inFlightLimit';
 
@@ -31,53 +32,66 @@ test('while calls are fast the bound stays at max, and one call past it is refus
   expect(limit.state).toEqual({ inFlight: 0, limit: 8, max: 8 });
 });
 
-test('a slow call with many in flight lowers the bound to what the service completes within the aim (Little)', () => {
+test('one stalled call (a GC pause, a cold start) moves nothing', () => {
+  const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
+  const permits = acquireAll(limit, 200);
+  clock.now += 2000;
+  limit.release(permits[0]!); // smoothed: 10 + (2000 - 10) / 10 = 209 ms, under 250
+  expect(limit.state).toEqual({ inFlight: 199, limit: 256, max: 256 });
+});
+
+test('calls slow on average with many in flight lower the bound to what the service completes within the aim (Little)', () => {
   const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
   const permits = acquireAll(limit, 200);
   clock.now += 1000;
-  // 200 in flight, answered after 1 s: the service completes ~200/s; within the aim (125 ms): 25.
-  limit.release(permits[0]!);
-  expect(limit.state).toEqual({ inFlight: 199, limit: 25, max: 256, lastSlowCallMs: 1000 });
+  limit.release(permits[0]!); // smoothed 109
+  limit.release(permits[1]!); // 198.1
+  expect(limit.state.limit).toBe(256);
+  limit.release(permits[2]!); // 278.29 > 250, with 198 in flight: 198 x 125 / 278.29 = 88.9
+  expect(limit.state).toEqual({ inFlight: 197, limit: 88, max: 256, slowAverageMs: expect.closeTo(278.29, 2) });
   expect(limit.tryAcquire()).toBeUndefined();
 });
 
 test('slow calls that started before the lowering do not lower it again; one that started after does', () => {
   const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
-  const permits = acquireAll(limit, 100);
-  clock.now += 500;
-  limit.release(permits[0]!); // 100 x 125 / 500 = 25
-  expect(limit.state.limit).toBe(25);
-  clock.now += 500;
-  for (const permit of permits.slice(1, 90)) limit.release(permit); // started before: the queue already answered
-  expect(limit.state.limit).toBe(25);
-  const later = acquireAll(limit, 14); // 10 + 14 = 24 in flight
+  const permits = acquireAll(limit, 200);
+  clock.now += 1000;
+  for (const permit of permits.slice(0, 3)) limit.release(permit);
+  expect(limit.state.limit).toBe(88);
+  for (const permit of permits.slice(3)) limit.release(permit); // the queue that lowering already answered
+  expect(limit.state.limit).toBe(88);
+  const later = acquireAll(limit, 30);
   clock.now += 600;
-  limit.release(later[0]!); // 24 x 125 / 600 = 5, but never below min
+  limit.release(later[0]!); // still slow on average, 30 in flight: 30 x 125 / ~960 = 3, but never below min
   expect(limit.state.limit).toBe(16);
 });
 
-test('with fewer than min calls in flight a slow call is not our queue: the bound stays', () => {
+test('with fewer than min calls in flight slow calls are not our queue: the bound stays', () => {
   const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
-  const permits = acquireAll(limit, 15);
-  clock.now += 2000;
-  for (const permit of permits) limit.release(permit);
+  for (let round = 0; round < 5; round++) {
+    const permits = acquireAll(limit, 15);
+    clock.now += 2000;
+    for (const permit of permits) limit.release(permit);
+  }
   expect(limit.state).toEqual({ inFlight: 0, limit: 256, max: 256 });
 });
 
-test('fast calls raise a lowered bound by one each, up to max', () => {
+test('once calls are fast again, each call answered within the aim raises the bound by one, up to max', () => {
   const { limit, clock } = limitOnClock({ max: 40, min: 16, slowCallMs: 250 });
   const permits = acquireAll(limit, 40);
   clock.now += 1000;
-  limit.release(permits[0]!); // 40 x 125 / 1000 = 5 -> min 16
-  expect(limit.state.limit).toBe(16);
-  for (const permit of permits.slice(1)) limit.release(permit); // slow, but started before the lowering
-  for (let i = 0; i < 10; i++) {
+  for (const permit of permits) limit.release(permit);
+  expect(limit.state.limit).toBe(17); // lowered at the third: 38 x 125 / 278.29
+  const seen: number[] = [];
+  for (let i = 0; i < 60; i++) {
     const permit = limit.tryAcquire()!;
     clock.now += 100; // within the aim
     limit.release(permit);
+    seen.push(limit.state.limit);
   }
-  expect(limit.state.limit).toBe(26);
-  for (let i = 0; i < 30; i++) limit.release(limit.tryAcquire()!);
+  // The average needs a few fast calls to come down under 250 ms; from then on, one more per call.
+  expect(seen[0]).toBe(17);
+  expect(seen.every((value, i) => i === 0 || value === Math.min(40, seen[i - 1]! + 1) || value === seen[i - 1])).toBe(true);
   expect(limit.state).toEqual({ inFlight: 0, limit: 40, max: 40 });
 });
 
@@ -93,17 +107,19 @@ test('a far-away endpoint whose every call takes 300 ms is not taken for a conge
     for (const permit of permits) limit.release(permit);
   }
   expect(limit.state.limit).toBe(64);
-  // Four times its usual time is slow, though.
+  // Calls over four times its usual time are slow, though.
   const permits = acquireAll(limit, 64);
   clock.now += 1300;
-  limit.release(permits[0]!);
+  for (const permit of permits) limit.release(permit);
   expect(limit.state.limit).toBeLessThan(64);
 });
 
 test('max below the default min keeps the bound fixed', () => {
   const { limit, clock } = limitOnClock({ max: 2 });
-  const permits = acquireAll(limit, 2);
-  clock.now += 5000;
-  limit.release(permits[0]!);
+  for (let round = 0; round < 20; round++) {
+    const permits = acquireAll(limit, 2);
+    clock.now += 5000;
+    for (const permit of permits) limit.release(permit);
+  }
   expect(limit.state.limit).toBe(2);
 });
