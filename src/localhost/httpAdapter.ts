@@ -2,8 +2,6 @@
  * Node http <-> `@azure/functions` HttpRequest / HttpResponse, the conversions the Functions host and worker do.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
-import { Readable } from 'stream';
-import type { ReadableStream as NodeReadableStream } from 'stream/web';
 import { HttpRequest, HttpResponse, type Cookie, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 
 /** The Functions host's default request size limit (100 MB). */
@@ -91,7 +89,7 @@ export function serializeCookie(cookie: Cookie): string {
   return parts.join('; ');
 }
 
-/** Writes an HttpResponse to the socket, streaming its body; extra headers (CORS) are added last. */
+/** Writes an HttpResponse to the socket; extra headers (CORS) are added last. */
 export async function writeHttpResponse(
   res: ServerResponse,
   response: HttpResponse,
@@ -115,10 +113,9 @@ export async function writeHttpResponse(
     res.end();
     return;
   }
-  await new Promise<void>((resolve, reject) => {
-    const stream = Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>);
-    stream.on('error', reject);
-    res.on('close', resolve);
-    stream.pipe(res);
-  });
+  // As the worker does without HTTP streaming: the whole body is read, then sent with its length, in one write.
+  // Piping the web stream instead sent it chunked, in several writes, through a stream adapter per response.
+  const bytes = Buffer.from(await response.arrayBuffer());
+  res.setHeader('content-length', bytes.length);
+  res.end(bytes);
 }

@@ -155,6 +155,14 @@ describe('local functions host', () => {
     expect(await response.json()).toEqual({ ok: true, list: [1, 2] });
   });
 
+  test('a body is sent whole with its Content-Length, as the worker hands it to the host without HTTP streaming', async () => {
+    for (const route of ['/fx/resp/json', '/fx/resp/buffer', '/fx/resp/stream']) {
+      const response = await get(route);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect([route, response.headers.get('transfer-encoding'), response.headers.get('content-length')]).toEqual([route, null, String(bytes.length)]);
+    }
+  });
+
   test('cookies become Set-Cookie headers', async () => {
     const response = await get('/fx/resp/cookies');
     const cookies = response.headers.getSetCookie();
@@ -177,7 +185,7 @@ describe('local functions host', () => {
     expect(await response.text()).toBe('accepted');
   });
 
-  test('stream bodies are streamed', async () => {
+  test('stream bodies are read to the end and sent', async () => {
     const response = await get('/fx/resp/stream');
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('part1-part2');
