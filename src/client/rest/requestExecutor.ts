@@ -183,8 +183,12 @@ export class RequestExecutor {
     const userSignal = request.options?.signal;
     userSignal?.throwIfAborted();
 
-    const timeoutSignal = AbortSignal.timeout(timeoutMs);
-    const signal = userSignal === undefined ? timeoutSignal : AbortSignal.any([userSignal, timeoutSignal]);
+    // The budget is a timer cleared when the call ends: AbortSignal.timeout cost ~3x as much per call (it tracks
+    // its signals weakly, for GC) and left a timer running for the whole budget after the call was answered.
+    const budget = new AbortController();
+    const budgetTimer = setTimeout(() => budget.abort(), timeoutMs);
+    budgetTimer.unref();
+    const signal = userSignal === undefined ? budget.signal : AbortSignal.any([userSignal, budget.signal]);
     const deadline = Date.now() + timeoutMs;
     const audience = `${this.options.endpoint}${request.path}`;
     const url = request.query === '' ? audience : `${audience}?${request.query}`;
@@ -192,43 +196,47 @@ export class RequestExecutor {
     const abortedError = (attempts: number): unknown =>
       userSignal?.aborted === true ? userSignal.reason : new SignalRTimeoutError(context, timeoutMs, attempts);
 
-    for (let attempt = 1; ; attempt++) {
-      let failure: AttemptFailure;
-      let finalError: Error;
-      try {
-        const authorization = await this.options.authorizer.authorization(audience, signal);
-        const headers: Record<string, string> = { Authorization: authorization };
-        if (request.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
-        const response = await this.send({ method: request.method, url, headers, data: request.body, signal });
-        if (request.accepts(response.status)) return response;
-        const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
-        const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
-        const serviceMessage = this.serviceMessageOf(response.data, authorization);
-        failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
-        finalError = new SignalRServiceError(context, response.status, {
-          ...(errorCode === undefined ? {} : { errorCode }),
-          ...(serviceMessage === undefined ? {} : { serviceMessage }),
-          attempts: attempt,
-        });
-      } catch (error) {
-        if (signal.aborted) throw abortedError(attempt);
-        if (!isAxiosError(error)) throw error; // e.g. a failing authorizer: its own error is clearer
-        const code = networkCodeOf(error);
-        failure = code === undefined ? { kind: 'network' } : { kind: 'network', code };
-        finalError = new SignalRNetworkError(context, { ...(code === undefined ? {} : { code }), message: error.message, attempts: attempt });
-      }
+    try {
+      for (let attempt = 1; ; attempt++) {
+        let failure: AttemptFailure;
+        let finalError: Error;
+        try {
+          const authorization = await this.options.authorizer.authorization(audience, signal);
+          const headers: Record<string, string> = { Authorization: authorization };
+          if (request.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8';
+          const response = await this.send({ method: request.method, url, headers, data: request.body, signal });
+          if (request.accepts(response.status)) return response;
+          const retryAfterMs = parseRetryAfterMs(headerString(response.headers['retry-after']));
+          const errorCode = headerString(response.headers[MS_ERROR_CODE_HEADER]);
+          const serviceMessage = this.serviceMessageOf(response.data, authorization);
+          failure = retryAfterMs === undefined ? { kind: 'status', status: response.status } : { kind: 'status', status: response.status, retryAfterMs };
+          finalError = new SignalRServiceError(context, response.status, {
+            ...(errorCode === undefined ? {} : { errorCode }),
+            ...(serviceMessage === undefined ? {} : { serviceMessage }),
+            attempts: attempt,
+          });
+        } catch (error) {
+          if (signal.aborted) throw abortedError(attempt);
+          if (!isAxiosError(error)) throw error; // e.g. a failing authorizer: its own error is clearer
+          const code = networkCodeOf(error);
+          failure = code === undefined ? { kind: 'network' } : { kind: 'network', code };
+          finalError = new SignalRNetworkError(context, { ...(code === undefined ? {} : { code }), message: error.message, attempts: attempt });
+        }
 
-      if (attempt >= this.retry.maxAttempts || !isRetryable(request.idempotency, failure)) throw finalError;
-      const retryAfterMs = failure.kind === 'status' ? failure.retryAfterMs : undefined;
-      if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw finalError;
-      const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random);
-      // Bounded total time: never start a wait that ends after the deadline; report the real failure.
-      if (Date.now() + delayMs >= deadline) throw finalError;
-      try {
-        await sleep(delayMs, signal);
-      } catch {
-        throw abortedError(attempt);
+        if (attempt >= this.retry.maxAttempts || !isRetryable(request.idempotency, failure)) throw finalError;
+        const retryAfterMs = failure.kind === 'status' ? failure.retryAfterMs : undefined;
+        if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) throw finalError;
+        const delayMs = retryAfterMs ?? backoffDelayMs(attempt, this.retry, this.random);
+        // Bounded total time: never start a wait that ends after the deadline; report the real failure.
+        if (Date.now() + delayMs >= deadline) throw finalError;
+        try {
+          await sleep(delayMs, signal);
+        } catch {
+          throw abortedError(attempt);
+        }
       }
+    } finally {
+      clearTimeout(budgetTimer);
     }
   }
 
