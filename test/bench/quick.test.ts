@@ -26,6 +26,7 @@ interface Report {
   quick: boolean;
   rows: Row[];
   failures: Array<{ scenario: string; error: string }>;
+  capacityCurves: Array<{ steps: Array<{ refused: number }> }>;
 }
 
 function newestSourceTime(dir: string): number {
@@ -96,12 +97,14 @@ describe('npm run bench --quick', () => {
     }
   });
 
-  it('draws the capacity curves beside the JSON: p50 and p99 lines for both sides in every panel', () => {
+  it('draws the capacity curves beside the JSON: p50 and p99 lines for both sides in every panel, and the refusals where a side refused', () => {
     const svg = readFileSync(path.join(dir, 'capacity.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     const panels = svg.match(/<g transform="translate\(\d+ \d+\)">\n<text/g) ?? [];
     expect(panels.length).toBeGreaterThanOrEqual(2);
-    expect((svg.match(/<polyline /g) ?? []).length).toBe(panels.length * 4);
+    const refusing = report.capacityCurves.filter((curve) => curve.steps.some((step) => step.refused > 0)).length;
+    expect((svg.match(/<polyline /g) ?? []).length).toBe(panels.length * 4 + refusing);
+    expect(svg.includes('refused calls answered, p99')).toBe(refusing > 0); // one legend entry for all panels
   });
 
   it('prints one table with a line per row', () => {
