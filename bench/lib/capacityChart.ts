@@ -15,14 +15,15 @@ const SIDE_NAMES = { ours: 'ours', baseline: 'plain node:http + ws' } as const;
 /** Under the plot a line has half a panel's width: the legend above says what "plain" is. */
 const SHORT_SIDE_NAMES = { ours: 'ours', baseline: 'plain' } as const;
 
+/** One line under the plot, short enough for half the chart's width; all times in ms. */
 function overloadNote(curve: CapacityCurve): string {
   const step: CapacityStep | undefined = curve.overload;
   const name = SHORT_SIDE_NAMES[curve.side];
   if (step === undefined) return `${name}: no step held, so no overload step`;
-  const refused = step.refused === 0 ? '0 refused' : `${Math.round((step.refused / step.sent) * 100)}% refused in ≤${Math.round(step.refusedP99)} ms`;
-  const p99 = Number.isFinite(step.p99) ? `${Math.round(step.p99)} ms` : 'none delivered';
-  const answered = Number.isFinite(step.answerP99) ? `, answered ≤${Math.round(step.answerP99)} ms` : '';
-  return `○ ${name}, 2x knee ${step.rate}/s: p99 ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
+  const refused = step.refused === 0 ? '0 refused' : `${Math.round((step.refused / step.sent) * 100)}% refused ≤${Math.round(step.refusedP99)}`;
+  const p99 = Number.isFinite(step.p99) ? `p99 ${Math.round(step.p99)}` : 'none delivered';
+  const answered = Number.isFinite(step.answerP99) ? `, call ≤${Math.round(step.answerP99)}` : '';
+  return `○ ${name} @${step.rate}/s (2x knee, ms): ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
 }
 
 /** What a chart is drawn from: a run report's curves, date and machine. */
@@ -54,7 +55,7 @@ export function capacityChartSvg(curves: readonly CapacityCurve[], subtitle: str
       series.push({ name: `${SIDE_NAMES[curve.side]} p99`, color: COLORS[curve.side], width: 2.5, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p99]) });
       series.push({ name: `${SIDE_NAMES[curve.side]} p50`, color: COLORS[curve.side], width: 1, dashed: curve.side === 'baseline', points: steps.map((s) => [s.rate, s.p50]) });
       const refusals = steps.filter((s) => s.refused > 0).map((s): [number, number] => [s.rate, s.refusedP99]);
-      if (refusals.length > 0) series.push({ name: `${SIDE_NAMES[curve.side]}: refused calls answered, p99`, color: REFUSED_COLORS[curve.side], width: 1.5, dashed: true, points: refusals });
+      if (refusals.length > 0) series.push({ name: `${SHORT_SIDE_NAMES[curve.side]}: refusals, p99`, color: REFUSED_COLORS[curve.side], width: 1.5, dashed: true, points: refusals });
     }
     panels.push({
       title: first.pipeline === 'sendMessage' ? `sendMessage → 1 client, ${first.size}` : `REST broadcast → ${first.clients.toLocaleString('en-US')} clients, ${first.size}`,

@@ -104,7 +104,7 @@ describe('npm run bench --quick', () => {
     expect(panels.length).toBeGreaterThanOrEqual(2);
     const refusing = report.capacityCurves.filter((curve) => curve.steps.some((step) => step.refused > 0)).length;
     expect((svg.match(/<polyline /g) ?? []).length).toBe(panels.length * 4 + refusing);
-    expect(svg.includes('refused calls answered, p99')).toBe(refusing > 0); // one legend entry for all panels
+    expect(svg.includes('ours: refusals, p99')).toBe(refusing > 0); // one legend entry for all panels
   });
 
   it('prints one table with a line per row', () => {
