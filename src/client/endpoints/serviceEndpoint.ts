@@ -9,6 +9,7 @@ import { accessKeyAuthorizer, entraAuthorizer } from '../auth/authorizers';
 import { createEntraCredential, EntraAccessKeySource, EntraTokenSource, type IdentityModuleLoader, type TokenCredentialLike } from '../auth/entra';
 import { TokenIssuer, type ClientTokenRequest } from '../auth/tokens';
 import { SignalRRestClient, type SignalRRestClientOptions } from '../rest/client';
+import { DEFAULT_MIN_IN_FLIGHT } from '../rest/inFlightLimit';
 import type { SignalRRestApi } from '../rest/restApi';
 import { normalizeHubName } from '../../contract';
 import { describeEndpoint } from './identity';
@@ -66,6 +67,15 @@ export function clientUrl(clientEndpoint: string, hub: string): string {
   return `${clientEndpoint}/client/?hub=${encodeURIComponent(normalizeHubName(hub))}`;
 }
 
+/**
+ * The REST policy of the service the bindings use: the in-flight bound follows the service while its calls are
+ * slow (down to 16), because a function answers a caller, and past capacity a quick 503 with Retry-After serves
+ * that caller better than a queue of seconds. A setting of the app's own (`options.rest`) wins.
+ */
+function restPolicy(options: EndpointClientOptions): NonNullable<EndpointClientOptions['rest']> {
+  return { minInFlight: DEFAULT_MIN_IN_FLIGHT, ...options.rest };
+}
+
 type ClientTokenSigner = (audience: string, request: Omit<ClientTokenRequest, 'audience'>) => Promise<string>;
 
 /** The REST client, the client-token signer and what closes them, for one connection string (AccessKey or Entra ID). */
@@ -74,7 +84,7 @@ function clientsFor(config: SignalRConnectionConfig, options: EndpointClientOpti
   if (auth.kind === 'accessKey') {
     const issuer = new TokenIssuer(auth.accessKey);
     // The key is passed as a secret to redact: it must never reach an error message, even if echoed back.
-    const rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer), secrets: [auth.accessKey] });
+    const rest = new SignalRRestClient({ ...restPolicy(options), endpoint: config.serverEndpoint, authorizer: accessKeyAuthorizer(issuer), secrets: [auth.accessKey] });
     return {
       rest,
       sign: async (audience, request) => issuer.clientToken({ audience, ...request }),
@@ -86,7 +96,7 @@ function clientsFor(config: SignalRConnectionConfig, options: EndpointClientOpti
   const tokens = new EntraTokenSource(credential);
   // The access-key request takes the REST client's policy (budget, retries, sockets) like every other call.
   const accessKeys = new EntraAccessKeySource(config.serverEndpoint, tokens, options.rest);
-  const rest = new SignalRRestClient({ ...options.rest, endpoint: config.serverEndpoint, authorizer: entraAuthorizer(tokens) });
+  const rest = new SignalRRestClient({ ...restPolicy(options), endpoint: config.serverEndpoint, authorizer: entraAuthorizer(tokens) });
   return {
     rest,
     sign: async (audience, request) => (await accessKeys.issuer()).clientToken({ audience, ...request }),

@@ -50,12 +50,13 @@ export interface SignalRRestClientOptions {
   idleSocketTimeoutMs?: number;
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
-  /**
-   * Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. While
-   * calls are slow (queued at the service), the bound follows what the service completes (inFlightLimit.ts).
-   */
+  /** Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. */
   maxInFlight?: number;
-  /** The in-flight bound is never lowered below this. Default 16; `minInFlight: maxInFlight` keeps it fixed. */
+  /**
+   * Below `maxInFlight`, the bound follows what the service completes while its calls are slow (queued at the
+   * service), down to this (inFlightLimit.ts). Default: `maxInFlight`, a fixed bound, so a program sending a batch
+   * waits rather than being refused; the service the bindings use (getSignalRService) sets 16.
+   */
   minInFlight?: number;
   /** Calls slower than this on average (and than 4x the fastest recent one) lower the in-flight bound. Default 500 ms. */
   slowCallMs?: number;

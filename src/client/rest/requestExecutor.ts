@@ -34,7 +34,10 @@ export interface RequestExecutorOptions {
   maxSockets?: number;
   /** Calls in flight at once (retries and their waits included); one more is refused at once. Default 256. */
   maxInFlight?: number;
-  /** The in-flight bound is lowered, while calls are slow, no further than this (inFlightLimit.ts). Default 16. */
+  /**
+   * Below `maxInFlight`, the in-flight bound follows the service while its calls are slow, down to this
+   * (inFlightLimit.ts). Default: `maxInFlight`, a fixed bound; the service the bindings use sets 16.
+   */
   minInFlight?: number;
   /** Calls slower than this on average (and than 4x the fastest recent one) lower the in-flight bound. Default 500 ms. */
   slowCallMs?: number;
@@ -106,7 +109,8 @@ export class RequestExecutor {
     if (options.slowCallMs !== undefined && !(options.slowCallMs > 0)) throw new ServiceRuleError('slowCallMs', 'must be a positive number of milliseconds');
     this.inFlight = new AdaptiveInFlightLimit({
       max: maxInFlight,
-      ...(options.minInFlight === undefined ? {} : { min: options.minInFlight }),
+      // Fixed unless asked: a program sending a batch through this client would rather wait than be refused.
+      min: options.minInFlight ?? maxInFlight,
       ...(options.slowCallMs === undefined ? {} : { slowCallMs: options.slowCallMs }),
     });
     this.retry = { ...DEFAULT_RETRY_OPTIONS, ...options.retry };

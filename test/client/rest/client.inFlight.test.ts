@@ -7,6 +7,8 @@ import { accessKeyAuthorizer } from '../../../src/client/auth/authorizers';
 import { TokenIssuer } from '../../../src/client/auth/tokens';
 import { SignalRRestClient } from '../../../src/client/rest/client';
 import { SignalRBusyError, SignalRServiceError } from '../../../src/client/rest/errors';
+import type { SignalRRestApi } from '../../../src/client/rest/restApi';
+import { getSignalRService, resetSignalRServiceCache } from '../../../src/client/service';
 import { RecordingServer } from '../../support/recordingServer';
 
 const KEY = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH';
@@ -37,10 +39,11 @@ test('past maxInFlight a call is refused at once and sends nothing; a freed slot
 });
 
 test('once calls queue at a slow service, the bound drops to what it completes and the next call is refused at once, naming the endpoint', async () => {
-  // slowCallMs 250 (default 500) keeps the test short: calls of 400 ms are then slow.
-  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, slowCallMs: 250 });
+  // minInFlight below maxInFlight lets the bound move (the bindings' service sets 16; a client made by hand keeps
+  // a fixed bound unless told). slowCallMs 250 (default 500) keeps the test short: calls of 400 ms are slow.
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, minInFlight: 16, slowCallMs: 250 });
   server.respondWith({ status: 202 });
-  await client.broadcast('chat', payload); // the service's usual time: a few ms
+  for (let i = 0; i < 5; i++) await client.broadcast('chat', payload); // the service's usual time: a few ms (the fastest counts)
   // 40 calls queue; the first ten are answered after 400 ms (the calls' average passes 250 ms with ~31 in
   // flight: the service completes ~80/s, within the aim (125 ms) ~10, so the bound drops to its floor, 16); the
   // other thirty stay unanswered.
@@ -66,7 +69,7 @@ test('once calls queue at a slow service, the bound drops to what it completes a
   expect((refused as Error).message).toMatch(
     new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 30 calls to ${server.url} are already in flight \\(the bound, lowered from 256 while calls took \\d{3} ms on average\\), so the service is slower than the load on this app$`),
   );
-  expect(server.requests).toHaveLength(41);
+  expect(server.requests).toHaveLength(5 + 40);
   controller.abort(new Error('done'));
   await Promise.all(calls);
   // The service is fast again: once the calls' average is back under 250 ms, each call answered in time raises
@@ -76,6 +79,63 @@ test('once calls queue at a slow service, the bound drops to what it completes a
   await expect(Promise.all(Array.from({ length: 16 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(16);
   await expect(Promise.all(Array.from({ length: 30 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(30);
   client.close();
+});
+
+/**
+ * `slow` calls are answered after `delayMs`, the other `40 - slow` never; resolves once the slow ones are
+ * answered, with what one more call then does, and lets the rest go.
+ */
+async function oneMoreAfterSlowCalls(rest: SignalRRestApi, slow: number, delayMs: number): Promise<unknown> {
+  const before = server.requests.length;
+  let answered = 0;
+  server.respondWith(() => (answered++ < slow ? { status: 202, delayMs } : { hang: true }));
+  const controller = new AbortController();
+  let sent = 0;
+  let slowAnswered: () => void = () => undefined;
+  const allSlowAnswered = new Promise<void>((resolve) => (slowAnswered = resolve));
+  const calls = Array.from({ length: 40 }, () =>
+    rest.broadcast('chat', payload, { signal: controller.signal }).then(
+      () => {
+        if (++sent === slow) slowAnswered();
+      },
+      () => undefined,
+    ),
+  );
+  await allSlowAnswered;
+  const outcome = rest.broadcast('chat', payload, { signal: controller.signal }).then(
+    () => 'sent',
+    (error: unknown) => error,
+  );
+  // A refused call settles at once; one that went out reaches the server, which holds it until aborted.
+  await Promise.race([outcome, server.waitForRequests(before + 41)]);
+  controller.abort(new Error('done'));
+  await Promise.all(calls);
+  return outcome;
+}
+
+test('a client made by hand keeps a fixed bound: a program sending a batch waits, it is not refused', async () => {
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, slowCallMs: 250 });
+  server.respondWith({ status: 202 });
+  for (let i = 0; i < 5; i++) await client.broadcast('chat', payload);
+  const outcome = await oneMoreAfterSlowCalls(client, 10, 400);
+  expect(outcome).not.toBeInstanceOf(SignalRBusyError);
+  expect(server.requests).toHaveLength(5 + 40 + 1);
+  client.close();
+});
+
+test("the service the bindings use lets the bound follow the service: once calls average over 500 ms, the next is refused", async () => {
+  try {
+    const service = getSignalRService('AzureSignalRConnectionString', { AzureSignalRConnectionString: `Endpoint=${server.url};AccessKey=${KEY};Version=1.0;` });
+    server.respondWith({ status: 202 });
+    for (let i = 0; i < 5; i++) await service.rest.broadcast('chat', payload); // the fastest call counts
+    // 15 answered after 700 ms: the average passes 500 ms with ~29 in flight, so the bound drops to 16.
+    const outcome = await oneMoreAfterSlowCalls(service.rest, 15, 700);
+    expect(outcome).toBeInstanceOf(SignalRBusyError);
+    expect((outcome as SignalRBusyError).limit).toBe(16);
+    expect(server.requests).toHaveLength(5 + 40);
+  } finally {
+    resetSignalRServiceCache();
+  }
 });
 
 test('the functions answer a busy client and a throttling service with 503 SignalRServiceBusy and Retry-After', () => {
