@@ -20,67 +20,6 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-test('past maxInFlight a call is refused at once and sends nothing; a freed slot is used again', async () => {
-  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), maxInFlight: 2, timeoutMs: 5000 });
-  const aborts = [new AbortController(), new AbortController()];
-  const held = aborts.map((controller) => client.broadcast('chat', payload, { signal: controller.signal }).catch((error: unknown) => error));
-  await server.waitForRequests(2);
-  const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
-  expect(refused).toBeInstanceOf(SignalRBusyError);
-  expect((refused as Error).message).toBe(`SignalR Service broadcast on hub 'chat' was not sent: 2 calls to ${server.url} are already in flight, so the service is slower than the load on this app`);
-  expect(server.requests).toHaveLength(2);
-  aborts[0]!.abort(new Error('caller gave up'));
-  await held[0];
-  server.respondWith({ status: 202 });
-  await expect(client.broadcast('chat', payload)).resolves.toBeUndefined();
-  aborts[1]!.abort(new Error('done'));
-  await held[1];
-  client.close();
-});
-
-test('once calls queue at a slow service, the bound drops to what it completes and the next call is refused at once, naming the endpoint', async () => {
-  // minInFlight below maxInFlight lets the bound move (the bindings' service sets 16; a client made by hand keeps
-  // a fixed bound unless told). slowCallMs 250 (default 500) keeps the test short: calls of 400 ms are slow.
-  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, minInFlight: 16, slowCallMs: 250 });
-  server.respondWith({ status: 202 });
-  for (let i = 0; i < 5; i++) await client.broadcast('chat', payload); // the service's usual time: a few ms (the fastest counts)
-  // 40 calls queue; the first ten are answered after 400 ms (the calls' average passes 250 ms with ~31 in
-  // flight: the service completes ~80/s, within the aim (125 ms) ~10, so the bound drops to its floor, 16); the
-  // other thirty stay unanswered.
-  let answered = 0;
-  server.respondWith(() => (answered++ < 10 ? { status: 202, delayMs: 400 } : { hang: true }));
-  const controller = new AbortController();
-  let sent = 0;
-  let tenSent: () => void = () => undefined;
-  const firstTen = new Promise<void>((resolve) => (tenSent = resolve));
-  const calls = Array.from({ length: 40 }, () =>
-    client.broadcast('chat', payload, { signal: controller.signal }).then(
-      () => {
-        if (++sent === 10) tenSent();
-        return 'sent';
-      },
-      (error: unknown) => error,
-    ),
-  );
-  await firstTen;
-  const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
-  expect(refused).toBeInstanceOf(SignalRBusyError);
-  expect((refused as SignalRBusyError).limit).toBe(16);
-  expect((refused as Error).message).toMatch(
-    new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 30 calls to ${server.url} are already in flight \\(the bound, lowered from 256 while calls took \\d{3} ms on average\\), so the service is slower than the load on this app$`),
-  );
-  expect(server.requests).toHaveLength(5 + 40);
-  controller.abort(new Error('done'));
-  await Promise.all(calls);
-  // The service is fast again: once the calls' average is back under 250 ms, each call answered in time raises
-  // the bound by one (20 one after another bring the average down), so then 16 at once, then 30.
-  server.respondWith({ status: 202 });
-  for (let i = 0; i < 20; i++) await client.broadcast('chat', payload);
-  await expect(Promise.all(Array.from({ length: 16 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(16);
-  await expect(Promise.all(Array.from({ length: 30 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(30);
-  client.close();
-});
-
 /**
  * `slow` calls are answered after `delayMs`, the other `40 - slow` never; resolves once the slow ones are
  * answered, with what one more call then does, and lets the rest go.
@@ -112,6 +51,49 @@ async function oneMoreAfterSlowCalls(rest: SignalRRestApi, slow: number, delayMs
   await Promise.all(calls);
   return outcome;
 }
+
+test('past maxInFlight a call is refused at once and sends nothing; a freed slot is used again', async () => {
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), maxInFlight: 2, timeoutMs: 5000 });
+  const aborts = [new AbortController(), new AbortController()];
+  const held = aborts.map((controller) => client.broadcast('chat', payload, { signal: controller.signal }).catch((error: unknown) => error));
+  await server.waitForRequests(2);
+  const refused = await client.broadcast('chat', payload).catch((error: unknown) => error);
+  expect(refused).toBeInstanceOf(SignalRBusyError);
+  expect((refused as Error).message).toBe(`SignalR Service broadcast on hub 'chat' was not sent: 2 calls to ${server.url} are already in flight, so the service is slower than the load on this app`);
+  expect(server.requests).toHaveLength(2);
+  aborts[0]!.abort(new Error('caller gave up'));
+  await held[0];
+  server.respondWith({ status: 202 });
+  await expect(client.broadcast('chat', payload)).resolves.toBeUndefined();
+  aborts[1]!.abort(new Error('done'));
+  await held[1];
+  client.close();
+});
+
+test('once calls queue at a slow service, the bound drops to what it completes and the next call is refused at once, naming the endpoint', async () => {
+  // minInFlight below maxInFlight lets the bound move (the bindings' service sets 16; a client made by hand keeps
+  // a fixed bound unless told). slowCallMs 250 (default 500) keeps the test short: calls of 400 ms are slow.
+  const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, minInFlight: 16, slowCallMs: 250 });
+  server.respondWith({ status: 202 });
+  for (let i = 0; i < 5; i++) await client.broadcast('chat', payload); // the service's usual time: a few ms (the fastest counts)
+  // 40 calls queue; the first ten are answered after 400 ms (the calls' average passes 250 ms with ~31 in
+  // flight: the service completes ~80/s, within the aim (125 ms) ~10, so the bound drops to its floor, 16); the
+  // other thirty stay unanswered while one more call is tried.
+  const refused = await oneMoreAfterSlowCalls(client, 10, 400);
+  expect(refused).toBeInstanceOf(SignalRBusyError);
+  expect((refused as SignalRBusyError).limit).toBe(16);
+  expect((refused as Error).message).toMatch(
+    new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 30 calls to ${server.url} are already in flight \\(the bound, lowered from 256 while calls took \\d{3} ms on average\\), so the service is slower than the load on this app$`),
+  );
+  expect(server.requests).toHaveLength(5 + 40);
+  // The service is fast again: once the calls' average is back under 250 ms, each call answered in time raises
+  // the bound by one (20 one after another bring the average down), so then 16 at once, then 30.
+  server.respondWith({ status: 202 });
+  for (let i = 0; i < 20; i++) await client.broadcast('chat', payload);
+  await expect(Promise.all(Array.from({ length: 16 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(16);
+  await expect(Promise.all(Array.from({ length: 30 }, () => client.broadcast('chat', payload)))).resolves.toHaveLength(30);
+  client.close();
+});
 
 test('a client made by hand keeps a fixed bound: a program sending a batch waits, it is not refused', async () => {
   const client = new SignalRRestClient({ endpoint: server.url, authorizer: accessKeyAuthorizer(new TokenIssuer(KEY)), timeoutMs: 5000, slowCallMs: 250 });
