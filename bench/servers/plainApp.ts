@@ -1,8 +1,8 @@
 /**
- * Baseline function app for the capacity scenario: `node:http` answering `POST /api/sendMessage` (anything else: 404) by forwarding
- * the body as a REST broadcast to a hub server (`config.hubUrl`, the plain hub) over a keep-alive agent, then
- * 202. The same hops as our function app (HTTP in, REST out, answer), with none of its types, rules or limits,
- * and no bound on what it holds: it queues whatever arrives.
+ * Baseline function app for the capacity scenario: `node:http` answering `POST /api/sendMessage` (anything else:
+ * 404) by forwarding the body as a REST broadcast to a hub server (`config.hubUrl`, the plain hub) over a
+ * keep-alive agent, then 202. The same hops as our function app (HTTP in, REST out, answer), with none of its
+ * types, rules or limits, and no bound on what it holds: it queues whatever arrives.
  */
 import http from 'node:http';
 import { KEEP_ALIVE_TIMEOUT_MS } from '../../src/localhost/host';

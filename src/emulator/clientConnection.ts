@@ -36,8 +36,6 @@ export interface ConnectionHost {
 
 type State = 'negotiated' | 'handshaking' | 'connected' | 'closed';
 
-
-
 /**
  * One client connection from negotiate to its end: handshake, hub protocol parsing, keep-alive pings,
  * client timeout, outbound bound, and its membership in the hub state (from handshake to close).

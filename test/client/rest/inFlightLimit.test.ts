@@ -23,6 +23,13 @@ function acquireAll(limit: AdaptiveInFlightLimit, count: number): InFlightPermit
   });
 }
 
+/** `count` calls that start together and are all answered `ms` later. */
+function callsAnsweredAfter(limit: AdaptiveInFlightLimit, clock: { now: number }, count: number, ms: number): void {
+  const permits = acquireAll(limit, count);
+  clock.now += ms;
+  for (const permit of permits) limit.release(permit);
+}
+
 test('while calls are fast the bound stays at max, and one call past it is refused', () => {
   const { limit, clock } = limitOnClock({ max: 8 });
   const permits = acquireAll(limit, 8);
@@ -68,19 +75,13 @@ test('slow calls that started before the lowering do not lower it again; one tha
 
 test('with fewer than min calls in flight slow calls are not our queue: the bound stays', () => {
   const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
-  for (let round = 0; round < 5; round++) {
-    const permits = acquireAll(limit, 15);
-    clock.now += 2000;
-    for (const permit of permits) limit.release(permit);
-  }
+  for (let round = 0; round < 5; round++) callsAnsweredAfter(limit, clock, 15, 2000);
   expect(limit.state).toEqual({ inFlight: 0, limit: 256, max: 256 });
 });
 
 test('once calls are fast again, each call answered within the aim raises the bound by one, up to max', () => {
   const { limit, clock } = limitOnClock({ max: 40, min: 16, slowCallMs: 250 });
-  const permits = acquireAll(limit, 40);
-  clock.now += 1000;
-  for (const permit of permits) limit.release(permit);
+  callsAnsweredAfter(limit, clock, 40, 1000);
   expect(limit.state.limit).toBe(17); // lowered at the third: 38 x 125 / 278.29
   const seen: number[] = [];
   for (let i = 0; i < 60; i++) {
@@ -101,25 +102,15 @@ test('a far-away endpoint whose every call takes 300 ms is not taken for a conge
   const alone = limit.tryAcquire()!; // its first call, alone: 300 ms is this endpoint's usual time
   clock.now += 300;
   limit.release(alone);
-  for (let round = 0; round < 5; round++) {
-    const permits = acquireAll(limit, 64);
-    clock.now += 300;
-    for (const permit of permits) limit.release(permit);
-  }
+  for (let round = 0; round < 5; round++) callsAnsweredAfter(limit, clock, 64, 300);
   expect(limit.state.limit).toBe(64);
   // Calls over four times its usual time are slow, though.
-  const permits = acquireAll(limit, 64);
-  clock.now += 1300;
-  for (const permit of permits) limit.release(permit);
+  callsAnsweredAfter(limit, clock, 64, 1300);
   expect(limit.state.limit).toBeLessThan(64);
 });
 
 test('max below the default min keeps the bound fixed', () => {
   const { limit, clock } = limitOnClock({ max: 2 });
-  for (let round = 0; round < 20; round++) {
-    const permits = acquireAll(limit, 2);
-    clock.now += 5000;
-    for (const permit of permits) limit.release(permit);
-  }
+  for (let round = 0; round < 20; round++) callsAnsweredAfter(limit, clock, 2, 5000);
   expect(limit.state.limit).toBe(2);
 });
