@@ -14,7 +14,7 @@ import {
   checkConnectionId,
   fillPath,
   normalizeHubName,
-  pathParamsOf,
+  parsePathTemplate,
   REST_API_VERSION,
   REST_OPERATIONS,
   REST_PATH_PARAMS,
@@ -181,7 +181,8 @@ export class SignalRRestClient implements SignalRRestApi {
   private async call(name: RestOperationName, values: PathValues, options: AnyOptions = {}, payload?: SendPayload): Promise<boolean> {
     const operation = REST_OPERATIONS[name];
     const checked: Partial<Record<RestPathParam, string>> = {};
-    for (const param of pathParamsOf(operation.path)) {
+    const path = parsePathTemplate(operation.path);
+    for (const param of path.params) {
       const rule = REST_PATH_PARAMS[param];
       checked[param] = rule.check(values[param], rule.argument);
     }
@@ -192,7 +193,7 @@ export class SignalRRestClient implements SignalRRestApi {
       context: checked.hub === undefined ? { operation: name } : { operation: name, hub: checked.hub },
       idempotency: operation.idempotent ? 'idempotent' : 'nonIdempotent',
       method: operation.method,
-      path: fillPath(operation.path, checked),
+      path: fillPath(path, checked),
       query,
       ...(body === undefined ? {} : { body }),
       // Any 2xx means the service did it: the documented code differs between API versions and operations.

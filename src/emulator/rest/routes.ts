@@ -3,27 +3,13 @@
  * the row's method (and GET beside HEAD for existence checks), served under `/api` (2022-06-01, `?api-version=`)
  * and `/api/v1`, as the official emulator does.
  */
-import { REST_OPERATION_NAMES, REST_OPERATIONS, type HttpMethod, type RestOperation, type RestOperationName, type RestPathParam } from '../../contract';
+import { parsePathTemplate, REST_OPERATION_NAMES, REST_OPERATIONS, type HttpMethod, type PathSegment, type RestOperation, type RestOperationName } from '../../contract';
 import type { PathParams } from './handlers';
-
-type Segment = { literal: string } | { param: RestPathParam };
 
 interface CompiledRoute {
   readonly pattern: string;
-  readonly segments: readonly Segment[];
+  readonly segments: readonly PathSegment[];
   readonly methods: Partial<Record<HttpMethod, RestOperationName>>;
-}
-
-const PARAM_NAMES: readonly RestPathParam[] = ['hub', 'user', 'group', 'connectionId'];
-
-function compileSegments(pattern: string): Segment[] {
-  return pattern.split('/').map((s): Segment => {
-    const m = /^\{(\w+)\}$/.exec(s);
-    if (!m) return { literal: s };
-    const name = PARAM_NAMES.find((p) => p === m[1]);
-    if (!name) throw new Error(`unknown route parameter ${m[1]} in ${pattern}`);
-    return { param: name };
-  });
 }
 
 /** One route per distinct path form, with every method the table gives it; two operations on one (path, method) is a table bug. */
@@ -43,7 +29,7 @@ function compileTable(): CompiledRoute[] {
       byPattern.set(pattern, entry);
     }
   }
-  return [...byPattern].map(([pattern, methods]) => ({ pattern, segments: compileSegments(pattern), methods }));
+  return [...byPattern].map(([pattern, methods]) => ({ pattern, segments: parsePathTemplate(pattern).segments, methods }));
 }
 
 const COMPILED: readonly CompiledRoute[] = compileTable();
