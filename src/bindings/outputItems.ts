@@ -83,14 +83,15 @@ function normalizeItem(item: unknown, index: number | undefined): NormalizedItem
   return normalized;
 }
 
+/** Every known key by its lower-case spelling, for the case-insensitive match .NET's JSON reading does. */
+const KNOWN_KEYS_BY_LOWER_CASE: ReadonlyMap<string, string> = new Map([...MESSAGE_KEYS, ...GROUP_ACTION_KEYS].map((key) => [key.toLowerCase(), key]));
+
 /** Collects the item's known keys under their camelCase names, rejecting two spellings of one key. */
 function readKnownFields(item: Record<string, unknown>, index: number | undefined): Map<string, unknown> {
-  const canonical = new Map<string, string>();
-  for (const key of [...MESSAGE_KEYS, ...GROUP_ACTION_KEYS]) canonical.set(key.toLowerCase(), key);
   const fields = new Map<string, unknown>();
   const spelledAs = new Map<string, string>();
   for (const [key, value] of Object.entries(item)) {
-    const name = canonical.get(key.toLowerCase());
+    const name = KNOWN_KEYS_BY_LOWER_CASE.get(key.toLowerCase());
     if (name === undefined) continue; // unknown keys are ignored, as .NET deserialization does
     const previous = spelledAs.get(name);
     if (previous !== undefined) {
