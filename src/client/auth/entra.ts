@@ -141,7 +141,7 @@ export class EntraTokenSource {
 
 /** REST calls authorized with the Entra token; the call's abort signal abandons its own wait for the token only. */
 export function entraAuthorizer(tokens: EntraTokenSource): RestAuthorizer {
-  return { authorization: async (_audience, signal) => `Bearer ${await tokens.token(signal)}` };
+  return { authorization: async (_audience, call) => `Bearer ${await tokens.token(call.signal)}` };
 }
 
 /**
