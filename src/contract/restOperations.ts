@@ -172,7 +172,8 @@ export function parsePathTemplate(template: string): PathTemplate {
       return { param: name };
     });
     const params = segments.flatMap((segment) => ('param' in segment ? [segment.param] : []));
-    parsed = { template, segments, params };
+    // Frozen: one parsed template is shared by every call and by the emulator's router.
+    parsed = Object.freeze({ template, segments: Object.freeze(segments), params: Object.freeze(params) });
     parsedTemplates.set(template, parsed);
   }
   return parsed;

@@ -9,6 +9,15 @@ describe('REST path templates', () => {
     ]);
   });
 
+  it('parses every path and alias of the REST table, each naming only known parameters', () => {
+    for (const operation of Object.values(REST_OPERATIONS)) {
+      for (const path of [operation.path, ...(('aliases' in operation ? operation.aliases : undefined) ?? [])]) {
+        expect(() => parsePathTemplate(path)).not.toThrow();
+        expect(parsePathTemplate(path).segments.map((s) => ('param' in s ? `{${s.param}}` : s.literal)).join('/')).toBe(path);
+      }
+    }
+  });
+
   it('parses each template once and hands the same one back', () => {
     expect(parsePathTemplate(REST_OPERATIONS.sendToUser.path)).toBe(parsePathTemplate(REST_OPERATIONS.sendToUser.path));
   });

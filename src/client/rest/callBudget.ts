@@ -5,36 +5,35 @@
  * WHY not simply one AbortController per call: on Node 20, making an AbortSignal costs ~4 µs (it changes an
  * object's prototype), and with axios's listener on it a call's signal came to ~20 µs of CPU, about 8% of what
  * the output adapter spends per send on that version. So a call the caller gave no signal carries a light signal
- * of its own to axios (the `aborted` flag and `abort` listeners axios's GenericAbortSignal asks for), and a real
+ * of its own to axios (an EventTarget with the `aborted` flag axios's GenericAbortSignal reads), and a real
  * AbortSignal is made only when something needs one: a caller's signal to combine with, a wait between retries,
  * an authorizer that waits on it (Entra ID).
  */
 import type { GenericAbortSignal } from 'axios';
+
+/** The abort reason when the budget runs out, as AbortSignal.timeout gives one. */
+const outOfTime = (): DOMException => new DOMException('The call ran out of its time budget.', 'TimeoutError');
 
 /** What an authorizer may wait on: the call's signal, made when first read. */
 export interface CallSignalSource {
   readonly signal: AbortSignal;
 }
 
-/** The `aborted` flag and `abort` listeners axios reads from a request's signal; set once, when the budget ends. */
-class DeadlineSignal implements GenericAbortSignal {
+/**
+ * The signal a request carries when the caller gave none: what axios reads of a GenericAbortSignal (`aborted`,
+ * `addEventListener`/`removeEventListener` of 'abort', and `reason` in its fetch adapter), on an EventTarget, so
+ * listeners are called as an AbortSignal calls them. It must stay a class instance: axios copies plain objects
+ * of a request's config, and a copy would never hear the abort.
+ */
+class DeadlineSignal extends EventTarget implements GenericAbortSignal {
   aborted = false;
-  private listeners: Array<() => void> = [];
+  reason: unknown = undefined;
 
-  addEventListener(type: string, listener: () => void): void {
-    if (type === 'abort') this.listeners.push(listener);
-  }
-
-  removeEventListener(type: string, listener: () => void): void {
-    if (type !== 'abort') return;
-    const at = this.listeners.indexOf(listener);
-    if (at >= 0) this.listeners.splice(at, 1);
-  }
-
-  abort(): void {
+  abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
-    for (const listener of this.listeners.splice(0)) listener();
+    this.reason = reason;
+    this.dispatchEvent(new Event('abort'));
   }
 }
 
@@ -72,7 +71,7 @@ export class CallBudget implements CallSignalSource {
   get signal(): AbortSignal {
     if (this.realSignal === undefined) {
       this.controller = new AbortController();
-      if (this.expired) this.controller.abort();
+      if (this.expired) this.controller.abort(outOfTime());
       this.realSignal = this.callerSignal === undefined ? this.controller.signal : AbortSignal.any([this.callerSignal, this.controller.signal]);
     }
     return this.realSignal;
@@ -85,7 +84,8 @@ export class CallBudget implements CallSignalSource {
 
   private expire(): void {
     this.expired = true;
-    this.deadlineSignal?.abort();
-    this.controller?.abort();
+    const reason = outOfTime();
+    this.deadlineSignal?.abort(reason);
+    this.controller?.abort(reason);
   }
 }

@@ -4,11 +4,14 @@ import { CallBudget } from '../../../src/client/rest/callBudget';
 const after = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('CallBudget', () => {
-  it('aborts the request signal and its listeners when the budget runs out, and only once', async () => {
+  it('aborts the request signal and calls its listeners as an AbortSignal does when the budget runs out', async () => {
     const budget = new CallBudget(20);
     const heard: string[] = [];
     const request = budget.requestSignal;
-    request.addEventListener?.('abort', () => heard.push('first'));
+    // As axios's fetch adapter reads it: `this` is the signal, and its reason says the time ran out.
+    request.addEventListener?.('abort', function (this: { reason: unknown }, event: Event) {
+      heard.push(`${event.type}: ${(this.reason as DOMException).name}`);
+    });
     const removed = (): void => {
       heard.push('removed');
     };
@@ -19,7 +22,7 @@ describe('CallBudget', () => {
     await after(60);
     expect(request.aborted).toBe(true);
     expect(budget.aborted).toBe(true);
-    expect(heard).toEqual(['first']);
+    expect(heard).toEqual(['abort: TimeoutError']);
     budget.dispose();
   });
 
@@ -56,6 +59,17 @@ describe('CallBudget', () => {
     expect(request.aborted).toBe(true);
     expect((request as AbortSignal).reason).toEqual(new Error('user went away'));
     budget.dispose();
+  });
+
+  it("with a caller's signal, the budget running out still aborts the request, with a timeout as the reason", async () => {
+    const caller = new AbortController();
+    const budget = new CallBudget(20, caller.signal);
+    const request = budget.requestSignal as AbortSignal;
+    await after(60);
+    expect(caller.signal.aborted).toBe(false);
+    expect(budget.aborted).toBe(true);
+    expect(request.aborted).toBe(true);
+    expect((request.reason as DOMException).name).toBe('TimeoutError');
   });
 
   it('sets its deadline timeoutMs from now', () => {
