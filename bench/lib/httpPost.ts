@@ -36,11 +36,39 @@ export function httpRequest(agent: http.Agent, method: string, url: string, head
 }
 
 /**
- * Opens `count` kept-alive connections in `agent` to `url`'s server, `batch` at a time, with cheap HEAD requests, so
+ * A GET whose response is left unread: its socket stays busy until the caller reads it. (Not HEAD: Node's client
+ * destroys the socket of a HEAD response that was not read in its 'response' handler instead of pooling it.)
+ */
+function getHoldingSocket(agent: http.Agent, url: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'GET', agent }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Opens `count` kept-alive connections in `agent` to `url`'s server, `batch` at a time, with cheap GET requests, so
  * a load that follows finds them open. The agent must keep that many idle (`maxFreeSockets`).
+ *
+ * WHY the responses are read only at the end: a socket returns to the agent's pool when its response has been
+ * read, and the next batch then reuses the pooled ones. Reading each batch at once opened `batch` connections in
+ * all, not `count`: the load then opened the rest while the server was busiest, overflowing its listen queue
+ * (one accept per event-loop turn), and those callers waited 1-3 s for SYN retransmissions.
  */
 export async function openConnections(agent: http.Agent, url: string, count: number, batch = 128): Promise<void> {
-  for (let opened = 0; opened < count; opened += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, count - opened) }, () => httpRequest(agent, 'HEAD', url)));
+  const held: http.IncomingMessage[] = [];
+  try {
+    for (let opened = 0; opened < count; opened += batch) {
+      held.push(...(await Promise.all(Array.from({ length: Math.min(batch, count - opened) }, () => getHoldingSocket(agent, url)))));
+    }
+  } finally {
+    await Promise.all(held.map((response) => new Promise<void>((resolve) => {
+      response.on('end', resolve);
+      response.on('error', () => resolve());
+      response.resume();
+    })));
+    // A socket rejoins the pool on the tick after its response ends; a request sent before would open another.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
