@@ -81,7 +81,12 @@ test('once calls queue at a slow service, the bound drops to what it completes a
   // other thirty stay unanswered while one more call is tried.
   const refused = await oneMoreAfterSlowCalls(client, 10, 400);
   expect(refused).toBeInstanceOf(SignalRBusyError);
-  expect((refused as SignalRBusyError).limit).toBe(16);
+  // 16 when the five warm-up calls took a few ms. On a loaded machine they can take tens of ms: the threshold is
+  // then 4x the fastest of them and the aim half that, and the same rule gives a bound a little above the floor
+  // (17 in one CI run). Either way it is far below the 30 in flight.
+  const limit = (refused as SignalRBusyError).limit;
+  expect(limit).toBeGreaterThanOrEqual(16);
+  expect(limit).toBeLessThanOrEqual(20);
   expect((refused as Error).message).toMatch(
     new RegExp(`^SignalR Service broadcast on hub 'chat' was not sent: 30 calls to ${server.url} are already in flight \\(the bound, lowered from 256 while calls took \\d{3} ms on average\\), so the service is slower than the load on this app$`),
   );
