@@ -37,7 +37,7 @@ export function httpRequest(agent: http.Agent, method: string, url: string, head
 
 /**
  * A GET whose response is left unread: its socket stays busy until the caller reads it. (Not HEAD: Node's client
- * destroys the socket of a HEAD response that was not read in its 'response' handler instead of pooling it.)
+ * keeps a HEAD response's connection only when the server sent a Content-Length, which a bare `res.end()` does not.)
  */
 function getHoldingSocket(agent: http.Agent, url: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
