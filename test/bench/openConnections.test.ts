@@ -1,30 +1,25 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { openConnections } from '../../bench/lib/httpPost';
+import { listenOnLoopback, type ListeningServer } from '../../bench/servers/listenOnLoopback';
 
 describe('openConnections (the capacity callers pre-opened before a sweep)', () => {
-  let server: http.Server;
+  let server: ListeningServer;
   let accepted = 0;
-  let url = '';
 
   beforeAll(async () => {
-    server = http.createServer((_req, res) => res.end());
-    server.keepAliveTimeout = 60_000;
-    server.on('connection', () => accepted++);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const plain = http.createServer((_req, res) => res.end());
+    plain.keepAliveTimeout = 60_000;
+    plain.on('connection', () => accepted++);
+    server = await listenOnLoopback(plain);
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  afterAll(() => server.close());
 
   it('opens count distinct connections even when they are opened a batch at a time, and leaves them all pooled', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 40, maxFreeSockets: 40 });
     try {
       accepted = 0;
-      await openConnections(agent, url, 40, 8);
+      await openConnections(agent, server.url, 40, 8);
       expect(accepted).toBe(40);
       const pooled = Object.values(agent.freeSockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
       expect(pooled).toBe(40);
