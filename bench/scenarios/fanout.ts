@@ -8,6 +8,10 @@
  * POSTs in flight). A round sends a fixed number of messages and measures from the first POST until the
  * harness has counted every expected record, so buffering inside a server cannot flatter it, and a lost
  * record fails the round.
+ *
+ * The JSON group also measures a second plain `ws` server against the first (A/A: the same code in two processes,
+ * each with its own 1,000 clients): how far two sides that cannot differ land apart in the same run. A ratio of
+ * ours to plain `ws` inside that spread is not a difference this machine can show.
  */
 import { allOf, oursAtLeast, ratioAtLeast, type Group, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
 import { readCpuMicros, startChildServer, type ChildServer } from '../lib/childServer';
@@ -93,6 +97,18 @@ async function openPair(
   return { ours, baseline, oursDriver, baselineDriver };
 }
 
+/** A second plain server's clients, connected the way the first one's are. */
+async function openPlainAgain(
+  server: ChildServer,
+  hub: string,
+  protocol: HubProtocolName,
+  sizes: FanoutSizes,
+): Promise<{ harness: RemoteHarness; driver: RestDriver }> {
+  const harness = new RemoteHarness({ mode: 'direct', baseUrl: String(server.info.url), hub, clients: sizes.clients, protocol, sourceAddresses: 4 });
+  await harness.connect();
+  return { harness, driver: new RestDriver(String(server.info.url)) };
+}
+
 export const fanoutScenario: Scenario = {
   name: 'fanout',
   description: 'REST broadcast / group send deliveries/s to WebSocket clients: emulator vs plain ws server',
@@ -109,6 +125,8 @@ export const fanoutScenario: Scenario = {
       closers.push(() => emulator.close());
       const plain = await startChildServer({ kind: 'plain-hub', execArgv: ctx.childExecArgv });
       closers.push(() => plain.close());
+      const plainAgain = await startChildServer({ kind: 'plain-hub', execArgv: ctx.childExecArgv });
+      closers.push(() => plainAgain.close());
 
       const groups: Group[] = [];
       for (const protocol of ['json', 'messagepack'] as const) {
@@ -151,6 +169,21 @@ export const fanoutScenario: Scenario = {
             },
           ],
         };
+        if (protocol === 'json') {
+          const again = await openPlainAgain(plainAgain, hub, protocol, sizes);
+          closers.push(async () => {
+            again.driver.close();
+            await again.harness.close();
+          });
+          group.sides.baselineAgain = () => measureFanout(plainAgain, again.harness, again.driver, broadcastPath, sizes.clients, deliveries);
+          group.rows.push({
+            label: `fan-out A/A: a second plain ws vs the first, broadcast to ${sizes.clients} ${protocol}`,
+            metric: 'rate',
+            unit: 'deliv/s',
+            ours: 'baselineAgain',
+            baseline: 'baseline',
+          });
+        }
         if (withGroup) {
           group.sides.oursGroup = () => measureFanout(emulator, pair.ours, pair.oursDriver, groupPath, sizes.groupSize, deliveries);
           group.sides.baselineGroup = () => measureFanout(plain, pair.baseline, pair.baselineDriver, groupPath, sizes.groupSize, deliveries);
