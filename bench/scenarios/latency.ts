@@ -7,13 +7,15 @@
  *
  * Baseline: the same client (skipNegotiation, WebSockets) on the plain `ws` hub server, which writes
  * the record to its sockets when it receives the same POST. Placement: servers in child processes;
- * driver and client in the bench process (both light at this rate), sharing one clock.
+ * driver and client in the bench process (both light at this rate), sharing one clock. Each round also
+ * reports the CPU per message of every server process on the path: at 1,000/s, 1,000 µs per message is
+ * one whole core of the machine's two.
  */
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from '@microsoft/signalr';
 import { oursAtMost, type Metrics, type RunContext, type Scenario, type ScenarioSession } from '../framework';
-import { startChildServer, type ChildServer } from '../lib/childServer';
+import { readCpuMicros, startChildServer, type ChildServer } from '../lib/childServer';
 import { BENCH_ACCESS_KEY, MESSAGE_TARGET } from '../lib/constants';
 import { httpPost } from '../lib/httpPost';
 import { percentile, runOpenLoop } from '../lib/openLoop';
@@ -144,9 +146,19 @@ export const latencyScenario: Scenario = {
         const first = sequence;
         sequence += messages;
         for (const { server } of endpoint.servers) await server.request('loop');
+        const cpuBefore = await Promise.all(endpoint.servers.map(({ server }) => readCpuMicros(server)));
         const { sentAt, refused, failures } = await drive(endpoint, agent, ratePerSecond, messages, first);
         if (failures.length > 0) throw new Error(`${failures.length} sendMessage calls failed, first: ${failures[0]}`);
         await waitForAll(endpoint, sentAt, 5000);
+        // CPU per message of each process on the path: at this rate, how much of the machine's two cores it takes.
+        const cpuPerMessage: Metrics = {};
+        let pathCpu = 0;
+        for (const [index, { name, server }] of endpoint.servers.entries()) {
+          const used = (await readCpuMicros(server)) - (cpuBefore[index] ?? 0);
+          cpuPerMessage[`${name}CpuMicrosPerMessage`] = used / messages;
+          pathCpu += used;
+        }
+        cpuPerMessage.serversCpuMicrosPerMessage = pathCpu / messages;
         const latencies: number[] = [];
         let lost = 0;
         for (const [seq, at] of sentAt) {
@@ -165,7 +177,7 @@ export const latencyScenario: Scenario = {
           const loop = (await server.request('loop')) as { p99: number; max: number };
           loops[`${name}LoopDelayMaxMs`] = loop.max;
         }
-        return { ...loops, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, refused, sent: messages };
+        return { ...loops, ...cpuPerMessage, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? Number.NaN, lost, refused, sent: messages };
       };
       // Warm both paths (JIT, sockets, token caches) before anything is recorded. Measured: a cold local host
       // serves fewer than 1,000 sendMessage calls/s for its first ~3 s, so a shorter warm-up puts that queue
@@ -187,6 +199,8 @@ export const latencyScenario: Scenario = {
               { label: `latency max @${ratePerSecond}/s`, metric: 'max', unit: 'ms', ours: 'ours', baseline: 'baseline' },
               { label: `latency: messages lost of ${count}`, metric: 'lost', unit: 'msgs', ours: 'ours', baseline: 'baseline', target: oursAtMost(0, 'msgs') },
               { label: `latency: calls refused (429/503) of ${count}`, metric: 'refused', unit: 'calls', ours: 'ours', baseline: 'baseline', target: oursAtMost(0, 'calls') },
+              { label: `latency: server CPU per message @${ratePerSecond}/s, local host + emulator vs plain hub`, metric: 'serversCpuMicrosPerMessage', unit: 'µs', ours: 'ours', baseline: 'baseline' },
+              { label: `latency: local host CPU per sendMessage @${ratePerSecond}/s vs plain hub per message`, metric: 'hostCpuMicrosPerMessage', unit: 'µs', ours: 'ours', baseline: 'baseline' },
             ],
           },
         ],
