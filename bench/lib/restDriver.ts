@@ -11,7 +11,9 @@ import { BENCH_ACCESS_KEY } from './constants';
 export const API_VERSION = '2022-06-01';
 
 export class RestDriver {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // Idle sockets are dropped after 4 s, before the servers' 5 s keep-alive timeout closes them: a side that waits
+  // while other sides run would otherwise send its first POST on a socket the server is closing (ECONNRESET).
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
   private readonly signer = new HandJwtSigner(BENCH_ACCESS_KEY);
   private readonly tokens = new Map<string, string>();
 

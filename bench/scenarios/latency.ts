@@ -23,7 +23,7 @@ import { percentile, runOpenLoop } from '../lib/openLoop';
 const HUB = 'latency';
 
 interface Endpoint {
-  /** The server processes on this path, whose event-loop delay is reported with each round. */
+  /** The server processes on this path, whose event-loop delay and CPU per message are reported with each round. */
   servers: Array<{ name: string; server: ChildServer }>;
   connection: HubConnection;
   sendUrl: string;
