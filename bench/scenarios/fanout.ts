@@ -74,19 +74,9 @@ async function openPair(
     accessKey: BENCH_ACCESS_KEY,
     sourceAddresses: 4,
   });
-  const baseline = new RemoteHarness({
-    mode: 'direct',
-    baseUrl: String(plain.info.url),
-    hub,
-    clients: sizes.clients,
-    protocol,
-    group: withGroup ? { name: GROUP, size: sizes.groupSize } : undefined,
-    sourceAddresses: 4,
-  });
   const oursDriver = new RestDriver(String(emulator.info.url));
-  const baselineDriver = new RestDriver(String(plain.info.url));
   const ids = await ours.connect();
-  await baseline.connect();
+  const { harness: baseline, driver: baselineDriver } = await connectPlainClients(plain, hub, protocol, sizes, withGroup);
   if (withGroup) {
     for (const id of ids.slice(0, sizes.groupSize)) {
       const status = await oursDriver.put(`/api/hubs/${hub}/groups/${GROUP}/connections/${encodeURIComponent(id)}`);
@@ -97,8 +87,8 @@ async function openPair(
   return { ours, baseline, oursDriver, baselineDriver };
 }
 
-/** A second plain server's clients, connected the way the first one's are. */
-async function openPlainAgain(
+/** A plain server's clients (direct to the WebSocket, the group joined by query) and its REST driver. */
+async function connectPlainClients(
   server: ChildServer,
   hub: string,
   protocol: HubProtocolName,
@@ -192,7 +182,7 @@ export const fanoutScenario: Scenario = {
         }
         // The second plain server gets the clients the first one has (both hubs, the same group), so the two sides
         // of the A/A row differ only in being two processes.
-        const again = await openPlainAgain(plainAgain, hub, protocol, sizes, withGroup);
+        const again = await connectPlainClients(plainAgain, hub, protocol, sizes, withGroup);
         closers.push(async () => {
           again.driver.close();
           await again.harness.close();
