@@ -14,8 +14,12 @@
  *   inFlight x aim / smoothed time, aim = half the slow threshold: by Little's law, what the service completes
  *   within the aim. Once per round: a call that started before the last lowering measured the queue that
  *   lowering already answered. With fewer than `min` in flight the slowness is not our queue: nothing is lowered.
- * - A call answered within the aim raises the bound by one, up to `max`: doubling per round, so a service that
- *   caught up gets its callers back within a few round trips.
+ * - A call answered with no queue to speak of (within a quarter of the slow threshold, or twice the fastest call)
+ *   raises the bound by one, up to `max`: doubling per round, so a service that caught up gets its callers back
+ *   within a few round trips.
+ * - A call answered within the aim but past that raises it by 1/bound: one per round. The service is near the
+ *   aim; doubling there would overshoot it within a second and queue seconds of calls before the next lowering
+ *   (the tail this rule is for), where one more call per round lets the queue grow a call at a time.
  */
 
 export interface InFlightLimitOptions {
@@ -49,6 +53,8 @@ export const DEFAULT_MIN_IN_FLIGHT = 16;
  */
 export const DEFAULT_SLOW_CALL_MS = 500;
 const SLOW_FACTOR = 4;
+/** A call within twice the fastest recent one met no queue worth the name, however far away the endpoint is. */
+const UNQUEUED_FACTOR = 2;
 /** Each call's weight in the smoothed time: about the last ten calls count. */
 const SMOOTHING = 0.1;
 const BASELINE_WINDOW_MS = 30_000;
@@ -58,6 +64,7 @@ export class AdaptiveInFlightLimit {
   private readonly min: number;
   private readonly slowCallMs: number;
   private readonly now: () => number;
+  /** Fractional: near the aim each call adds 1/bound. */
   private current: number;
   private active = 0;
   private loweredAt = Number.NEGATIVE_INFINITY;
@@ -78,14 +85,14 @@ export class AdaptiveInFlightLimit {
   }
 
   get state(): InFlightState {
-    const state: InFlightState = { inFlight: this.active, limit: this.current, max: this.max };
+    const state: InFlightState = { inFlight: this.active, limit: this.bound(), max: this.max };
     if (this.current < this.max && this.slowAverageMs !== undefined) state.slowAverageMs = this.slowAverageMs;
     return state;
   }
 
   /** A permit for one call, or undefined when the bound is reached. */
   tryAcquire(): InFlightPermit | undefined {
-    if (this.active >= this.current) return undefined;
+    if (this.active >= this.bound()) return undefined;
     this.active += 1;
     return { startedAt: this.now() };
   }
@@ -108,12 +115,22 @@ export class AdaptiveInFlightLimit {
         this.slowAverageMs = smoothed;
       }
     } else if (latency <= aimMs && this.current < this.max) {
-      this.current += 1;
+      const unqueued = latency <= Math.max(aimMs / 2, UNQUEUED_FACTOR * this.fastestMs());
+      this.current = Math.min(this.max, this.current + (unqueued ? 1 : 1 / this.current));
     }
   }
 
+  /** The whole calls allowed: `current` grows by fractions near the aim. */
+  private bound(): number {
+    return Math.floor(this.current);
+  }
+
+  private fastestMs(): number {
+    return Math.min(this.fastestNow, this.fastestBefore);
+  }
+
   private slowThresholdMs(): number {
-    const fastest = Math.min(this.fastestNow, this.fastestBefore);
+    const fastest = this.fastestMs();
     return Number.isFinite(fastest) ? Math.max(this.slowCallMs, SLOW_FACTOR * fastest) : this.slowCallMs;
   }
 

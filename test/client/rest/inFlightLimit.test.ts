@@ -1,7 +1,7 @@
 /**
  * The in-flight bound that follows the service: fixed while calls are fast, lowered by Little's law while calls
- * queue at the service (on their smoothed time), raised back one call at a time once they are fast again. On a
- * hand-driven clock.
+ * queue at the service (on their smoothed time), raised back one per call once they are fast again and one per
+ * round while they queue within the aim. On a hand-driven clock.
  */
 import { AdaptiveInFlightLimit, type InFlightPermit } from '../../../src/client/rest/inFlightLimit';
 
@@ -79,14 +79,14 @@ test('with fewer than min calls in flight slow calls are not our queue: the boun
   expect(limit.state).toEqual({ inFlight: 0, limit: 256, max: 256 });
 });
 
-test('once calls are fast again, each call answered within the aim raises the bound by one, up to max', () => {
+test('once calls are fast again (within twice the fastest), each raises the bound by one, up to max: doubling per round', () => {
   const { limit, clock } = limitOnClock({ max: 40, min: 16, slowCallMs: 250 });
   callsAnsweredAfter(limit, clock, 40, 1000);
   expect(limit.state.limit).toBe(17); // lowered at the third: 38 x 125 / 278.29
   const seen: number[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 40; i++) {
     const permit = limit.tryAcquire()!;
-    clock.now += 100; // within the aim
+    clock.now += 15; // the fastest call took 10 ms: no queue
     limit.release(permit);
     seen.push(limit.state.limit);
   }
@@ -94,6 +94,21 @@ test('once calls are fast again, each call answered within the aim raises the bo
   expect(seen[0]).toBe(17);
   expect(seen.every((value, i) => i === 0 || value === Math.min(40, seen[i - 1]! + 1) || value === seen[i - 1])).toBe(true);
   expect(limit.state).toEqual({ inFlight: 0, limit: 40, max: 40 });
+});
+
+test('calls within the aim but queueing raise the bound by about one per round, so it settles near the aim instead of overshooting', () => {
+  const { limit, clock } = limitOnClock({ max: 256, min: 16, slowCallMs: 250 });
+  callsAnsweredAfter(limit, clock, 200, 1000);
+  expect(limit.state.limit).toBe(88);
+  callsAnsweredAfter(limit, clock, 20, 100); // brings the average under 250 ms
+  const bounds = [limit.state.limit];
+  for (let round = 0; round < 10; round++) {
+    callsAnsweredAfter(limit, clock, limit.state.limit, 100); // the whole bound in flight, each call within the aim (125 ms)
+    bounds.push(limit.state.limit);
+  }
+  // Doubling per round would have reached max (256) within two rounds.
+  expect(bounds.slice(1).every((value, i) => value - bounds[i]! >= 0 && value - bounds[i]! <= 1)).toBe(true);
+  expect(bounds[10]! - bounds[0]!).toBeGreaterThanOrEqual(8);
 });
 
 test('a far-away endpoint whose every call takes 300 ms is not taken for a congested one', () => {
