@@ -1,4 +1,4 @@
-import { decode } from 'jsonwebtoken';
+import { jsonwebtoken } from '../client/auth/jsonwebtoken';
 
 /** Claims as the client-token issuer takes them: repeated claim types become arrays. */
 export type ClientClaims = Record<string, string | string[]>;
@@ -18,7 +18,7 @@ export function claimsFromIdToken(rawToken: string | undefined, claimTypeList: r
   if (token === '') return undefined;
   let payload: unknown;
   try {
-    payload = decode(token, { json: true });
+    payload = jsonwebtoken().decode(token, { json: true });
   } catch {
     return undefined;
   }

@@ -5,8 +5,9 @@
  * `KeyObject` once: jsonwebtoken re-imports a string secret on every sign (~40x slower per token).
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import type { SignOptions } from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
+import { jsonwebtoken } from './jsonwebtoken';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_ACCESS_TOKEN_LENGTH, ServiceRuleError, toTokenClaims, USER_ID_CLAIM, type ClaimValues } from '../../contract';
 
 export interface ClientTokenRequest {
@@ -71,7 +72,7 @@ const MAX_CACHED_AUDIENCES = 10_000;
 export class TokenIssuer {
   private readonly key: KeyObject;
   /** Made once: jsonwebtoken reads them on every sign. */
-  private readonly signOptions: jwt.SignOptions;
+  private readonly signOptions: SignOptions;
   private readonly reuseFraction: number;
   private readonly now: () => number;
   private readonly restCache = new LRUCache<string, CachedToken>({ max: MAX_CACHED_AUDIENCES });
@@ -131,6 +132,6 @@ export class TokenIssuer {
     claims.iat = iat;
     claims.nbf = iat;
     claims.exp = iat + lifetimeSeconds;
-    return jwt.sign(claims, this.key, this.signOptions);
+    return jsonwebtoken().sign(claims, this.key, this.signOptions);
   }
 }
