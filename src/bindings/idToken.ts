@@ -16,9 +16,11 @@ export function claimsFromIdToken(rawToken: string | undefined, claimTypeList: r
   if (rawToken === undefined || claimTypeList === undefined || claimTypeList.length === 0) return undefined;
   const token = rawToken.replace(/^\s*bearer\s+/i, '').trim();
   if (token === '') return undefined;
+  // Loaded outside the try: a failure to load it is an error, not a token without claims.
+  const jwt = jsonwebtoken();
   let payload: unknown;
   try {
-    payload = jsonwebtoken().decode(token, { json: true });
+    payload = jwt.decode(token, { json: true });
   } catch {
     return undefined;
   }

@@ -14,7 +14,7 @@
  *   inFlight x aim / smoothed time, aim = half the slow threshold: by Little's law, what the service completes
  *   within the aim. Once per round: a call that started before the last lowering measured the queue that
  *   lowering already answered. With fewer than `min` in flight the slowness is not our queue: nothing is lowered.
- * - A call answered with no queue to speak of (within a quarter of the slow threshold, or twice the fastest call)
+ * - A call answered with no queue to speak of (within a quarter of the slow threshold, or 1.5x the fastest call)
  *   raises the bound by one, up to `max`: doubling per round, so a service that caught up gets its callers back
  *   within a few round trips.
  * - A call answered within the aim but past that raises it by 1/bound: one per round. The service is near the
@@ -53,8 +53,12 @@ export const DEFAULT_MIN_IN_FLIGHT = 16;
  */
 export const DEFAULT_SLOW_CALL_MS = 500;
 const SLOW_FACTOR = 4;
-/** A call within twice the fastest recent one met no queue worth the name, however far away the endpoint is. */
-const UNQUEUED_FACTOR = 2;
+/**
+ * A call within 1.5x the fastest recent one met no queue worth the name, however far away the endpoint is. Under
+ * SLOW_FACTOR / 2 (the aim, for a far endpoint, is 2x its fastest call), so a far endpoint keeps a band in which
+ * the bound creeps.
+ */
+const UNQUEUED_FACTOR = 1.5;
 /** Each call's weight in the smoothed time: about the last ten calls count. */
 const SMOOTHING = 0.1;
 const BASELINE_WINDOW_MS = 30_000;
@@ -116,7 +120,7 @@ export class AdaptiveInFlightLimit {
       }
     } else if (latency <= aimMs && this.current < this.max) {
       const unqueued = latency <= Math.max(aimMs / 2, UNQUEUED_FACTOR * this.fastestMs());
-      this.current = Math.min(this.max, this.current + (unqueued ? 1 : 1 / this.current));
+      this.current = Math.min(this.max, this.current + (unqueued ? 1 : 1 / this.bound()));
     }
   }
 
