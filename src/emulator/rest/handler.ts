@@ -10,6 +10,7 @@ import type { HubMessage, ServiceCore } from '../serviceCore';
 import { isBinaryRestBody, MAX_REST_BODY_BYTES, REST_OPERATIONS, RequestErrorCodes, type RestOperation } from '../../contract';
 import { parseBinaryHubMessage } from './binaryBody';
 import { parseHubMessage, readBody } from './body';
+import { DeliveryTurns } from './deliveryTurns';
 import { RestError, writeError, writeSuccess } from './errors';
 import { REST_HANDLERS } from './handlers';
 import { createRestAuthenticator } from './restAuthentication';
@@ -36,6 +37,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const log = options.log ?? ((message: string) => console.error(message));
   const authenticate = createRestAuthenticator(options.accessKey, options.clock ?? systemClock);
+  const deliveryTurns = new DeliveryTurns();
 
   return (req, res) => {
     handle(req, res)
@@ -86,14 +88,24 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       message = isBinaryRestBody(req.headers['content-type']) ? parseBinaryHubMessage(body) : parseHubMessage(body);
     }
 
-    const found = REST_HANDLERS[match.operation]({
-      core: options.core,
-      hub: match.params.hub === undefined ? '' : hubKey(match.params.hub, query.application),
-      params: match.params,
-      excluded: query.excluded,
-      reason: query.reason,
-      ttlSeconds: query.ttlSeconds,
-      message,
+    const found = await new Promise<boolean>((resolve, reject) => {
+      deliveryTurns.run(() => {
+        try {
+          resolve(
+            REST_HANDLERS[match.operation]({
+              core: options.core,
+              hub: match.params.hub === undefined ? '' : hubKey(match.params.hub, query.application),
+              params: match.params,
+              excluded: query.excluded,
+              reason: query.reason,
+              ttlSeconds: query.ttlSeconds,
+              message,
+            }),
+          );
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     if (!found && operation.notFound) {
       throw new RestError(404, operation.notFound.errorCode, operation.notFound.message);
