@@ -66,3 +66,37 @@ test('the check phase runs waiting deliveries for one budget, then leaves the re
   turns.run(() => ran.push(6));
   expect(ran.at(-1)).toBe(6);
 });
+
+test('a queued delivery that throws is reported, and the ones behind it still run, then the next turn starts fresh', async () => {
+  const clock = { now: 0 };
+  const errors: unknown[] = [];
+  const turns = new DeliveryTurns({ budgetMs: 8, now: () => clock.now, onError: (error) => errors.push(error) });
+  const ran: string[] = [];
+  turns.run(() => {
+    ran.push('a');
+    clock.now += 10;
+  });
+  turns.run(() => {
+    throw new Error('broken');
+  });
+  turns.run(() => ran.push('c'));
+  await nextCheckPhase();
+  expect(ran).toEqual(['a', 'c']);
+  expect(errors).toEqual([new Error('broken')]);
+  turns.run(() => ran.push('d'));
+  expect(ran).toEqual(['a', 'c', 'd']);
+});
+
+test('once the check phase empties the queue, a delivery in the next turn runs at once, after every earlier one', async () => {
+  const { turns, clock } = turnsOnClock(8);
+  const ran: string[] = [];
+  turns.run(() => {
+    ran.push('a');
+    clock.now += 10;
+  });
+  turns.run(() => ran.push('b'));
+  await nextCheckPhase();
+  expect(ran).toEqual(['a', 'b']);
+  turns.run(() => ran.push('c'));
+  expect(ran).toEqual(['a', 'b', 'c']);
+});

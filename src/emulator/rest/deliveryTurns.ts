@@ -1,18 +1,22 @@
 /**
- * Spreads the REST calls' deliveries over turns of the event loop once they take more than a few ms in one turn.
+ * Spreads the REST calls' deliveries over turns of the event loop once they have run for a few ms in one turn.
  *
  * Node reads every ready socket in one turn and ran each request's delivery at once: under a burst of broadcasts
  * to 1,000 clients (5-10 ms each) one turn grew to 100-200 ms. The server accepts one new connection per turn, so
  * a REST client that opened a connection during the burst waited over a second for its first call to be read,
  * while calls on open connections were answered within a fraction of that (`bench/README.md`, "Capacity").
- * Past `budgetMs` in a turn, a delivery waits for the check phase (after the turn's I/O), in the order the calls
- * came, and the check phase runs waiting deliveries for at most `budgetMs` before the next turn's I/O. Deliveries
- * run together there also leave together: each socket's writes of that callback go out in one system call
- * (turnBatch.ts), where one delivery per I/O callback cost one call per delivery.
+ * A delivery that would start `budgetMs` or more after the turn's first one waits for the check phase (after the
+ * turn's I/O), in the order the calls came; the check phase starts waiting deliveries for `budgetMs`, then leaves
+ * the rest for after the next turn's I/O. (The budget bounds when a delivery starts, so the last one of a batch
+ * runs past it by its own length.) Deliveries run together there also leave together: each socket's writes of
+ * that callback go out in one system call (turnBatch.ts), where one delivery per I/O callback cost one call per
+ * delivery. The queue holds one delivery per REST request in progress, so it is bounded as those requests are.
  */
 export interface DeliveryTurnsOptions {
   budgetMs?: number;
   now?: () => number;
+  /** A queued delivery threw (callers catch their own errors; this keeps one that did not from stopping the rest). */
+  onError?: (error: unknown) => void;
 }
 
 const DEFAULT_BUDGET_MS = 8;
@@ -20,6 +24,7 @@ const DEFAULT_BUDGET_MS = 8;
 export class DeliveryTurns {
   private readonly budgetMs: number;
   private readonly now: () => number;
+  private readonly onError: (error: unknown) => void;
   private readonly waiting: Array<() => void> = [];
   /** When the first delivery of this turn ran; undefined until one runs. */
   private turnStartedAt: number | undefined;
@@ -28,6 +33,7 @@ export class DeliveryTurns {
   constructor(options: DeliveryTurnsOptions = {}) {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.now = options.now ?? (() => performance.now());
+    this.onError = options.onError ?? ((error) => console.error(`[emulator rest] a delivery failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Runs `deliver` now while this turn's budget lasts and nothing waits, else in a later check phase, in order. */
@@ -53,7 +59,14 @@ export class DeliveryTurns {
   private drain(): void {
     this.drainScheduled = false;
     const startedAt = this.now();
-    while (this.waiting.length > 0 && this.now() - startedAt < this.budgetMs) this.waiting.shift()!();
+    while (this.waiting.length > 0 && this.now() - startedAt < this.budgetMs) {
+      const deliver = this.waiting.shift()!;
+      try {
+        deliver();
+      } catch (error) {
+        this.onError(error);
+      }
+    }
     if (this.waiting.length > 0) {
       this.scheduleDrain(); // the rest after the next turn's I/O; new calls queue behind them meanwhile
     } else {

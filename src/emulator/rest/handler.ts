@@ -37,7 +37,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const log = options.log ?? ((message: string) => console.error(message));
   const authenticate = createRestAuthenticator(options.accessKey, options.clock ?? systemClock);
-  const deliveryTurns = new DeliveryTurns();
+  const deliveryTurns = new DeliveryTurns({ onError: (error) => log(`[emulator rest] a delivery failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error value thrown'}`) });
 
   return (req, res) => {
     handle(req, res)
