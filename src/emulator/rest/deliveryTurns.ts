@@ -15,8 +15,6 @@
 export interface DeliveryTurnsOptions {
   budgetMs?: number;
   now?: () => number;
-  /** A queued delivery threw (callers catch their own errors; this keeps one that did not from stopping the rest). */
-  onError?: (error: unknown) => void;
 }
 
 const DEFAULT_BUDGET_MS = 8;
@@ -24,7 +22,7 @@ const DEFAULT_BUDGET_MS = 8;
 export class DeliveryTurns {
   private readonly budgetMs: number;
   private readonly now: () => number;
-  private readonly onError: (error: unknown) => void;
+  /** Each settles its caller's promise and never throws, so one failing delivery cannot stop the rest. */
   private readonly waiting: Array<() => void> = [];
   /** When the first delivery of this turn ran; undefined until one runs. */
   private turnStartedAt: number | undefined;
@@ -33,21 +31,30 @@ export class DeliveryTurns {
   constructor(options: DeliveryTurnsOptions = {}) {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.now = options.now ?? (() => performance.now());
-    this.onError = options.onError ?? ((error) => console.error(`[emulator rest] a delivery failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  /** Runs `deliver` now while this turn's budget lasts and nothing waits, else in a later check phase, in order. */
-  run(deliver: () => void): void {
+  /**
+   * Runs `deliver` now (in the caller) while this turn's budget lasts and nothing waits, else in a later check
+   * phase, in order; the promise settles with what it returned or threw.
+   */
+  run<T>(deliver: () => T): Promise<T> {
     const now = this.now();
     if (this.turnStartedAt === undefined) {
       this.turnStartedAt = now;
       this.scheduleDrain();
     }
-    if (this.waiting.length === 0 && now - this.turnStartedAt < this.budgetMs) {
-      deliver();
-      return;
-    }
-    this.waiting.push(deliver);
+    const runsNow = this.waiting.length === 0 && now - this.turnStartedAt < this.budgetMs;
+    return new Promise<T>((resolve, reject) => {
+      const attempt = (): void => {
+        try {
+          resolve(deliver());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      if (runsNow) attempt();
+      else this.waiting.push(attempt);
+    });
   }
 
   private scheduleDrain(): void {
@@ -59,14 +66,7 @@ export class DeliveryTurns {
   private drain(): void {
     this.drainScheduled = false;
     const startedAt = this.now();
-    while (this.waiting.length > 0 && this.now() - startedAt < this.budgetMs) {
-      const deliver = this.waiting.shift()!;
-      try {
-        deliver();
-      } catch (error) {
-        this.onError(error);
-      }
-    }
+    while (this.waiting.length > 0 && this.now() - startedAt < this.budgetMs) this.waiting.shift()!();
     if (this.waiting.length > 0) {
       this.scheduleDrain(); // the rest after the next turn's I/O; new calls queue behind them meanwhile
     } else {

@@ -37,7 +37,7 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? MAX_REST_BODY_BYTES;
   const log = options.log ?? ((message: string) => console.error(message));
   const authenticate = createRestAuthenticator(options.accessKey, options.clock ?? systemClock);
-  const deliveryTurns = new DeliveryTurns({ onError: (error) => log(`[emulator rest] a delivery failed: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-Error value thrown'}`) });
+  const deliveryTurns = new DeliveryTurns();
 
   return (req, res) => {
     handle(req, res)
@@ -88,25 +88,17 @@ export function createRestHandler(options: RestHandlerOptions): RestHandler {
       message = isBinaryRestBody(req.headers['content-type']) ? parseBinaryHubMessage(body) : parseHubMessage(body);
     }
 
-    const found = await new Promise<boolean>((resolve, reject) => {
-      deliveryTurns.run(() => {
-        try {
-          resolve(
-            REST_HANDLERS[match.operation]({
-              core: options.core,
-              hub: match.params.hub === undefined ? '' : hubKey(match.params.hub, query.application),
-              params: match.params,
-              excluded: query.excluded,
-              reason: query.reason,
-              ttlSeconds: query.ttlSeconds,
-              message,
-            }),
-          );
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+    const found = await deliveryTurns.run(() =>
+      REST_HANDLERS[match.operation]({
+        core: options.core,
+        hub: match.params.hub === undefined ? '' : hubKey(match.params.hub, query.application),
+        params: match.params,
+        excluded: query.excluded,
+        reason: query.reason,
+        ttlSeconds: query.ttlSeconds,
+        message,
+      }),
+    );
     if (!found && operation.notFound) {
       throw new RestError(404, operation.notFound.errorCode, operation.notFound.message);
     }
