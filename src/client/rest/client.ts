@@ -50,6 +50,12 @@ export interface SignalRRestClientOptions {
   idleSocketTimeoutMs?: number;
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
+  /**
+   * New connections waited on at once (opened, not yet answered). A request that finds no free socket past this
+   * waits for one instead: a busy server takes one new connection per turn of its event loop, so a burst of new
+   * connections waits in line there for seconds (newConnectionGate.ts). Default 8.
+   */
+  maxOpeningSockets?: number;
   /** Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. */
   maxInFlight?: number;
   /**

@@ -8,11 +8,16 @@
  *
  * `bytesRead` counts what the HTTP parser receives (over TLS, the decrypted bytes: a TLS close alert does not
  * count as an answer).
+ *
+ * They also tell a NewConnectionGate (newConnectionGate.ts) which sockets have answered, through the documented
+ * `agent.keepSocketAlive(socket)`, which Node calls when a socket's request is over and the socket goes back to
+ * the pool.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { NewConnectionGate } from './newConnectionGate';
 
 interface Reuse {
   readonly socket: Socket;
@@ -28,17 +33,53 @@ function remember(socket: Duplex, request: http.ClientRequest): void {
   if (typeof bytesRead === 'number') reuses.set(request, { socket: socket as Socket, bytesReadBefore: bytesRead });
 }
 
+/** Sockets already reported to a gate as answered: each is reported once, and once more when it closes. */
+const answeredSockets = new WeakSet<Duplex>();
+
+function reportAnswered(gate: NewConnectionGate | undefined, socket: Duplex): void {
+  if (gate === undefined || answeredSockets.has(socket)) return;
+  answeredSockets.add(socket);
+  gate.socketAnswered();
+  // Also when the agent destroys the socket right after this (its free pool is full): the count stays true.
+  socket.once('close', () => gate.answeredSocketClosed());
+}
+
 export class ReuseTrackingHttpAgent extends http.Agent {
+  constructor(
+    options: http.AgentOptions,
+    private readonly gate?: NewConnectionGate,
+  ) {
+    super(options);
+  }
+
   override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
     super.reuseSocket(socket, request);
     remember(socket, request);
   }
+
+  override keepSocketAlive(socket: Duplex): void {
+    reportAnswered(this.gate, socket);
+    // Typed void, but Node reads the result: falsy destroys the socket.
+    return super.keepSocketAlive(socket);
+  }
 }
 
 export class ReuseTrackingHttpsAgent extends https.Agent {
+  constructor(
+    options: https.AgentOptions,
+    private readonly gate?: NewConnectionGate,
+  ) {
+    super(options);
+  }
+
   override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
     super.reuseSocket(socket, request);
     remember(socket, request);
+  }
+
+  override keepSocketAlive(socket: Duplex): void {
+    reportAnswered(this.gate, socket);
+    return super.keepSocketAlive(socket);
   }
 }
 

@@ -9,11 +9,12 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults, GenericAbortSignal } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
 import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
 import { CallBudget, type CallSignalSource } from './callBudget';
 import { AdaptiveInFlightLimit } from './inFlightLimit';
+import { DEFAULT_MAX_OPENING_SOCKETS, NewConnectionGate } from './newConnectionGate';
 import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
@@ -33,6 +34,8 @@ export interface RequestExecutorOptions {
   random?: () => number;
   idleSocketTimeoutMs?: number;
   maxSockets?: number;
+  /** New connections waited on at once (opened, not yet answered); other requests wait for a socket. Default 8. */
+  maxOpeningSockets?: number;
   /** Calls in flight at once (retries and their waits included); one more is refused at once. Default 256. */
   maxInFlight?: number;
   /**
@@ -98,6 +101,8 @@ export class RequestExecutor {
   private readonly httpConfig: CreateAxiosDefaults;
   private httpClient: AxiosInstance | undefined;
   private readonly inFlight: AdaptiveInFlightLimit;
+  /** Requests on the pooled agents wait here rather than each opening a socket a busy server takes turns to read. */
+  private readonly newConnections: NewConnectionGate;
   /** Set by closeWhenIdle: the sockets are released once the calls in flight have settled. */
   private closingWhenIdle = false;
 
@@ -107,6 +112,9 @@ export class RequestExecutor {
     if (options.minInFlight !== undefined && (!Number.isInteger(options.minInFlight) || options.minInFlight < 1)) {
       throw new ServiceRuleError('minInFlight', 'must be a whole number >= 1');
     }
+    const maxOpeningSockets = options.maxOpeningSockets ?? DEFAULT_MAX_OPENING_SOCKETS;
+    if (!Number.isInteger(maxOpeningSockets) || maxOpeningSockets < 1) throw new ServiceRuleError('maxOpeningSockets', 'must be a whole number >= 1');
+    this.newConnections = new NewConnectionGate(maxOpeningSockets);
     if (options.slowCallMs !== undefined && !(options.slowCallMs > 0)) throw new ServiceRuleError('slowCallMs', 'must be a positive number of milliseconds');
     this.inFlight = new AdaptiveInFlightLimit({
       max: maxInFlight,
@@ -131,8 +139,8 @@ export class RequestExecutor {
       timeout: options.idleSocketTimeoutMs ?? 4000,
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
-    this.httpAgent = new ReuseTrackingHttpAgent(agentOptions);
-    this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions);
+    this.httpAgent = new ReuseTrackingHttpAgent(agentOptions, this.newConnections);
+    this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions, this.newConnections);
     this.httpConfig = {
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
@@ -242,14 +250,24 @@ export class RequestExecutor {
   }
 
   /** One attempt: the request, and once more on a fresh connection when the reused one was stale. */
-  private async send(config: AxiosRequestConfig<string>): Promise<AxiosResponse<string>> {
+  private async send(config: AxiosRequestConfig<string> & { signal: GenericAbortSignal }): Promise<AxiosResponse<string>> {
     try {
-      return await this.http.request<string>(config);
+      return await this.sendPooled(config);
     } catch (error) {
       if (!isAxiosError(error) || config.signal?.aborted === true) throw error;
       const { reusedSocket, answerStarted } = socketHistoryOf(error.request);
       if (!failedOnStaleConnection({ errorCode: networkCodeOf(error), reusedSocket, answerStarted })) throw error;
       return this.http.request<string>({ ...config, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent });
+    }
+  }
+
+  /** A request on the pooled agents, once the new-connection gate lets it go (newConnectionGate.ts). */
+  private async sendPooled(config: AxiosRequestConfig<string> & { signal: GenericAbortSignal }): Promise<AxiosResponse<string>> {
+    if (!this.newConnections.tryEnter()) await this.newConnections.wait(config.signal);
+    try {
+      return await this.http.request<string>(config);
+    } finally {
+      this.newConnections.leave();
     }
   }
 
