@@ -10,6 +10,7 @@
  * an authorizer that waits on it (Entra ID).
  */
 import type { GenericAbortSignal } from 'axios';
+import type { WaitSignal } from './newConnectionGate';
 
 /** The abort reason when the budget runs out, as AbortSignal.timeout gives one. */
 const outOfTime = (): DOMException => new DOMException('The call ran out of its time budget.', 'TimeoutError');
@@ -62,8 +63,8 @@ export class CallBudget implements CallSignalSource {
     return this.expired || this.callerSignal?.aborted === true;
   }
 
-  /** The signal each HTTP request of the call carries. */
-  get requestSignal(): GenericAbortSignal {
+  /** The signal each HTTP request of the call carries (and a wait for a socket listens to). */
+  get requestSignal(): GenericAbortSignal & WaitSignal {
     return this.deadlineSignal ?? this.signal;
   }
 

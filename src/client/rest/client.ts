@@ -51,9 +51,10 @@ export interface SignalRRestClientOptions {
   /** Upper bound of parallel sockets per origin. Default: unbounded (Node's default). */
   maxSockets?: number;
   /**
-   * New connections waited on at once (opened, not yet answered). A request that finds no free socket past this
-   * waits for one instead: a busy server takes one new connection per turn of its event loop, so a burst of new
-   * connections waits in line there for seconds (newConnectionGate.ts). Default 8.
+   * Requests out at once past the pooled sockets that have answered, so on new connections. Past this a request
+   * waits for a socket that frees or answers: a busy server takes one new connection per turn of its event loop,
+   * so a burst of new connections waits in line there for seconds (newConnectionGate.ts). Not applied while the
+   * server closes its connections after each answer. Default 8.
    */
   maxOpeningSockets?: number;
   /** Calls in flight at once, retries included; one more is refused at once (SignalRBusyError). Default 256. */

@@ -36,12 +36,21 @@ function remember(socket: Duplex, request: http.ClientRequest): void {
 /** Sockets already reported to a gate as answered: each is reported once, and once more when it closes. */
 const answeredSockets = new WeakSet<Duplex>();
 
-function reportAnswered(gate: NewConnectionGate | undefined, socket: Duplex): void {
-  if (gate === undefined || answeredSockets.has(socket)) return;
+/** Called with the agent's verdict on a socket whose request is over: kept for the next request, or not. */
+function reportKept(gate: NewConnectionGate | undefined, socket: Duplex, kept: boolean): void {
+  if (gate === undefined || !kept || answeredSockets.has(socket)) return;
   answeredSockets.add(socket);
   gate.socketAnswered();
-  // Also when the agent destroys the socket right after this (its free pool is full): the count stays true.
   socket.once('close', () => gate.answeredSocketClosed());
+}
+
+/** A new socket that reads an answer and closes without ever being kept tells the gate the server does not keep connections. */
+function watchNewSocket(gate: NewConnectionGate | undefined, socket: Duplex | null | undefined): void {
+  if (gate === undefined || socket === null || socket === undefined) return;
+  socket.once('close', () => {
+    const bytesRead = (socket as Partial<Socket>).bytesRead;
+    if (!answeredSockets.has(socket) && typeof bytesRead === 'number' && bytesRead > 0) gate.socketNotKept();
+  });
 }
 
 export class ReuseTrackingHttpAgent extends http.Agent {
@@ -52,15 +61,22 @@ export class ReuseTrackingHttpAgent extends http.Agent {
     super(options);
   }
 
+  override createConnection(options: http.ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback);
+    watchNewSocket(this.gate, socket);
+    return socket;
+  }
+
   override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
     super.reuseSocket(socket, request);
     remember(socket, request);
   }
 
   override keepSocketAlive(socket: Duplex): void {
-    reportAnswered(this.gate, socket);
-    // Typed void, but Node reads the result: falsy destroys the socket.
-    return super.keepSocketAlive(socket);
+    // Typed void, but Node reads the result: falsy destroys the socket (e.g. a keep-alive hint of 1 s or less).
+    const kept: unknown = super.keepSocketAlive(socket);
+    reportKept(this.gate, socket, Boolean(kept));
+    return kept as void;
   }
 }
 
@@ -72,14 +88,22 @@ export class ReuseTrackingHttpsAgent extends https.Agent {
     super(options);
   }
 
+  override createConnection(options: http.ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+    const socket = super.createConnection(options, callback);
+    watchNewSocket(this.gate, socket);
+    return socket;
+  }
+
   override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
     super.reuseSocket(socket, request);
     remember(socket, request);
   }
 
   override keepSocketAlive(socket: Duplex): void {
-    reportAnswered(this.gate, socket);
-    return super.keepSocketAlive(socket);
+    // Typed void, but Node reads the result: falsy destroys the socket (e.g. a keep-alive hint of 1 s or less).
+    const kept: unknown = super.keepSocketAlive(socket);
+    reportKept(this.gate, socket, Boolean(kept));
+    return kept as void;
   }
 }
 

@@ -9,12 +9,12 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults, GenericAbortSignal } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
 import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
 import { CallBudget, type CallSignalSource } from './callBudget';
 import { AdaptiveInFlightLimit } from './inFlightLimit';
-import { DEFAULT_MAX_OPENING_SOCKETS, NewConnectionGate } from './newConnectionGate';
+import { ClientClosedError, DEFAULT_MAX_OPENING_SOCKETS, NewConnectionGate, type WaitSignal } from './newConnectionGate';
 import { SignalRBusyError, SignalRNetworkError, SignalRServiceError, SignalRTimeoutError, scrubSecrets, type OperationContext } from './errors';
 import { backoffDelayMs, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfterMs, type AttemptFailure, type Idempotency, type RetryOptions } from './retryPolicy';
 import type { CallOptions } from './restApi';
@@ -34,7 +34,7 @@ export interface RequestExecutorOptions {
   random?: () => number;
   idleSocketTimeoutMs?: number;
   maxSockets?: number;
-  /** New connections waited on at once (opened, not yet answered); other requests wait for a socket. Default 8. */
+  /** Requests out past the pooled sockets that have answered (so on new ones); others wait for a socket. Default 8. */
   maxOpeningSockets?: number;
   /** Calls in flight at once (retries and their waits included); one more is refused at once. Default 256. */
   maxInFlight?: number;
@@ -162,6 +162,8 @@ export class RequestExecutor {
 
   /** Releases the pooled sockets now, cutting any call in flight. */
   close(): void {
+    // First: a call waiting for a socket must not go out on the destroyed agent (it would open a new socket).
+    this.newConnections.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
     this.freshHttpAgent.destroy();
@@ -226,6 +228,7 @@ export class RequestExecutor {
           });
         } catch (error) {
           if (budget.aborted) throw abortedError(attempt);
+          if (error instanceof ClientClosedError) throw new SignalRNetworkError(context, { message: error.message, attempts: attempt });
           if (!isAxiosError(error)) throw error; // e.g. a failing authorizer: its own error is clearer
           const code = networkCodeOf(error);
           failure = code === undefined ? { kind: 'network' } : { kind: 'network', code };
@@ -250,19 +253,20 @@ export class RequestExecutor {
   }
 
   /** One attempt: the request, and once more on a fresh connection when the reused one was stale. */
-  private async send(config: AxiosRequestConfig<string> & { signal: GenericAbortSignal }): Promise<AxiosResponse<string>> {
+  private async send(config: AxiosRequestConfig<string> & { signal: WaitSignal }): Promise<AxiosResponse<string>> {
     try {
       return await this.sendPooled(config);
     } catch (error) {
       if (!isAxiosError(error) || config.signal?.aborted === true) throw error;
       const { reusedSocket, answerStarted } = socketHistoryOf(error.request);
       if (!failedOnStaleConnection({ errorCode: networkCodeOf(error), reusedSocket, answerStarted })) throw error;
+      // Outside the new-connection gate: one connection per stale socket, for a request that already waited its turn.
       return this.http.request<string>({ ...config, httpAgent: this.freshHttpAgent, httpsAgent: this.freshHttpsAgent });
     }
   }
 
   /** A request on the pooled agents, once the new-connection gate lets it go (newConnectionGate.ts). */
-  private async sendPooled(config: AxiosRequestConfig<string> & { signal: GenericAbortSignal }): Promise<AxiosResponse<string>> {
+  private async sendPooled(config: AxiosRequestConfig<string> & { signal: WaitSignal }): Promise<AxiosResponse<string>> {
     if (!this.newConnections.tryEnter()) await this.newConnections.wait(config.signal);
     try {
       return await this.http.request<string>(config);
