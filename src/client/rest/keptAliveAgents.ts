@@ -1,9 +1,9 @@
 /**
- * Keep-alive agents that can tell, after a request failed, whether it went out on a REUSED socket and whether any
+ * Keep-alive agents (`trackingSockets`) that can tell, after a request failed, whether it went out on a REUSED socket and whether any
  * byte came back on that socket since: the two facts the stale-connection rule (src/contract/staleConnections.ts)
  * needs. axios does not expose the socket, but it does hand back the Node `ClientRequest` of a failed request
  * (`AxiosError.request`, documented for Node), and Node's agent calls the documented `agent.reuseSocket(socket,
- * request)` whenever it puts a request on a pooled socket. Overriding that hook records the socket and how many
+ * request)` whenever it puts a request on a pooled socket. Wrapping that hook records the socket and how many
  * bytes it had read so far; nothing else about the agent changes.
  *
  * `bytesRead` counts what the HTTP parser receives (over TLS, the decrypted bytes: a TLS close alert does not
@@ -14,7 +14,6 @@
  * the pool.
  */
 import http from 'node:http';
-import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NewConnectionGate } from './newConnectionGate';
@@ -53,58 +52,31 @@ function watchNewSocket(gate: NewConnectionGate | undefined, socket: Duplex | nu
   });
 }
 
-export class ReuseTrackingHttpAgent extends http.Agent {
-  constructor(
-    options: http.AgentOptions,
-    private readonly gate?: NewConnectionGate,
-  ) {
-    super(options);
-  }
-
-  override createConnection(options: http.ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    watchNewSocket(this.gate, socket);
+/**
+ * Makes `agent` (an http.Agent or https.Agent with keep-alive) track its sockets as above. Node calls these three
+ * hooks as `this.<hook>(...)`, documented as methods to override; they are wrapped on the instance so that one
+ * definition serves both agent classes.
+ */
+export function trackingSockets<A extends http.Agent>(agent: A, gate?: NewConnectionGate): A {
+  const createConnection = agent.createConnection.bind(agent);
+  const reuseSocket = agent.reuseSocket.bind(agent);
+  const keepSocketAlive = agent.keepSocketAlive.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = createConnection(options, callback);
+    watchNewSocket(gate, socket);
     return socket;
-  }
-
-  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-    super.reuseSocket(socket, request);
+  };
+  agent.reuseSocket = (socket, request) => {
+    reuseSocket(socket, request);
     remember(socket, request);
-  }
-
-  override keepSocketAlive(socket: Duplex): void {
+  };
+  agent.keepSocketAlive = (socket) => {
     // Typed void, but Node reads the result: falsy destroys the socket (e.g. a keep-alive hint of 1 s or less).
-    const kept: unknown = super.keepSocketAlive(socket);
-    reportKept(this.gate, socket, Boolean(kept));
+    const kept: unknown = keepSocketAlive(socket);
+    reportKept(gate, socket, Boolean(kept));
     return kept as void;
-  }
-}
-
-export class ReuseTrackingHttpsAgent extends https.Agent {
-  constructor(
-    options: https.AgentOptions,
-    private readonly gate?: NewConnectionGate,
-  ) {
-    super(options);
-  }
-
-  override createConnection(options: http.ClientRequestArgs, callback?: (error: Error | null, socket: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    watchNewSocket(this.gate, socket);
-    return socket;
-  }
-
-  override reuseSocket(socket: Duplex, request: http.ClientRequest): void {
-    super.reuseSocket(socket, request);
-    remember(socket, request);
-  }
-
-  override keepSocketAlive(socket: Duplex): void {
-    // Typed void, but Node reads the result: falsy destroys the socket (e.g. a keep-alive hint of 1 s or less).
-    const kept: unknown = super.keepSocketAlive(socket);
-    reportKept(this.gate, socket, Boolean(kept));
-    return kept as void;
-  }
+  };
+  return agent;
 }
 
 export interface SocketHistory {

@@ -11,7 +11,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse, CreateAxiosDefaults } from 'axios';
 import { errorMessageOf, failedOnStaleConnection, MS_ERROR_CODE_HEADER, ServiceRuleError } from '../../contract';
-import { ReuseTrackingHttpAgent, ReuseTrackingHttpsAgent, socketHistoryOf } from './keptAliveAgents';
+import { socketHistoryOf, trackingSockets } from './keptAliveAgents';
 import { CallBudget, type CallSignalSource } from './callBudget';
 import { AdaptiveInFlightLimit } from './inFlightLimit';
 import { ClientClosedError, DEFAULT_MAX_OPENING_SOCKETS, NewConnectionGate, type WaitSignal } from './newConnectionGate';
@@ -139,8 +139,8 @@ export class RequestExecutor {
       timeout: options.idleSocketTimeoutMs ?? 4000,
       ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets }),
     };
-    this.httpAgent = new ReuseTrackingHttpAgent(agentOptions, this.newConnections);
-    this.httpsAgent = new ReuseTrackingHttpsAgent(agentOptions, this.newConnections);
+    this.httpAgent = trackingSockets(new http.Agent(agentOptions), this.newConnections);
+    this.httpsAgent = trackingSockets(new https.Agent(agentOptions), this.newConnections);
     this.httpConfig = {
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
