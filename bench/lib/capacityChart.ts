@@ -23,7 +23,9 @@ function overloadNote(curve: CapacityCurve): string {
   const refused = step.refused === 0 ? '0 refused' : `${Math.round((step.refused / step.sent) * 100)}% refused ≤${Math.round(step.refusedP99)}`;
   const p99 = Number.isFinite(step.p99) ? `p99 ${Math.round(step.p99)}` : 'none delivered';
   const answered = Number.isFinite(step.answerP99) ? `, call ≤${Math.round(step.answerP99)}` : '';
-  return `○ ${name} @${step.rate}/s (2x knee, ms): ${p99}${answered}, ${refused}, ${step.lost + step.failed} lost`;
+  // A failed call (a reset, a 5xx) was not accepted, so it is not a lost message: counted apart.
+  const failed = step.failed === 0 ? '' : `, ${step.failed} failed`;
+  return `○ ${name} @${step.rate}/s (2x knee, ms): ${p99}${answered}, ${refused}, ${step.lost} lost${failed}`;
 }
 
 /** What a chart is drawn from: a run report's curves, date and machine. */
