@@ -1,10 +1,10 @@
 /**
- * Keep-alive agents (`trackingSockets`) that can tell, after a request failed, whether it went out on a REUSED socket and whether any
- * byte came back on that socket since: the two facts the stale-connection rule (src/contract/staleConnections.ts)
- * needs. axios does not expose the socket, but it does hand back the Node `ClientRequest` of a failed request
- * (`AxiosError.request`, documented for Node), and Node's agent calls the documented `agent.reuseSocket(socket,
- * request)` whenever it puts a request on a pooled socket. Wrapping that hook records the socket and how many
- * bytes it had read so far; nothing else about the agent changes.
+ * Keep-alive agents (`trackingSockets`) that can tell, after a request failed, whether it went out on a REUSED
+ * socket and whether any byte came back on that socket since: the two facts the stale-connection rule
+ * (src/contract/staleConnections.ts) needs. axios does not expose the socket, but it does hand back the Node
+ * `ClientRequest` of a failed request (`AxiosError.request`, documented for Node), and Node's agent calls the
+ * documented `agent.reuseSocket(socket, request)` whenever it puts a request on a pooled socket. Wrapping that
+ * hook records the socket and how many bytes it had read so far; nothing else about the agent changes.
  *
  * `bytesRead` counts what the HTTP parser receives (over TLS, the decrypted bytes: a TLS close alert does not
  * count as an answer).
@@ -43,7 +43,7 @@ function reportKept(gate: NewConnectionGate | undefined, socket: Duplex, kept: b
   socket.once('close', () => gate.answeredSocketClosed());
 }
 
-/** A new socket that reads an answer and closes without ever being kept tells the gate the server does not keep connections. */
+/** A new socket that reads an answer and closes without ever being kept: the server does not keep connections. */
 function watchNewSocket(gate: NewConnectionGate | undefined, socket: Duplex | null | undefined): void {
   if (gate === undefined || socket === null || socket === undefined) return;
   socket.once('close', () => {

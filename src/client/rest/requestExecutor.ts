@@ -107,14 +107,9 @@ export class RequestExecutor {
   private closingWhenIdle = false;
 
   constructor(private readonly options: RequestExecutorOptions) {
-    const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new ServiceRuleError('maxInFlight', 'must be a whole number >= 1');
-    if (options.minInFlight !== undefined && (!Number.isInteger(options.minInFlight) || options.minInFlight < 1)) {
-      throw new ServiceRuleError('minInFlight', 'must be a whole number >= 1');
-    }
-    const maxOpeningSockets = options.maxOpeningSockets ?? DEFAULT_MAX_OPENING_SOCKETS;
-    if (!Number.isInteger(maxOpeningSockets) || maxOpeningSockets < 1) throw new ServiceRuleError('maxOpeningSockets', 'must be a whole number >= 1');
-    this.newConnections = new NewConnectionGate(maxOpeningSockets);
+    const maxInFlight = wholeNumberSetting('maxInFlight', options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    if (options.minInFlight !== undefined) wholeNumberSetting('minInFlight', options.minInFlight);
+    this.newConnections = new NewConnectionGate(wholeNumberSetting('maxOpeningSockets', options.maxOpeningSockets ?? DEFAULT_MAX_OPENING_SOCKETS));
     if (options.slowCallMs !== undefined && !(options.slowCallMs > 0)) throw new ServiceRuleError('slowCallMs', 'must be a positive number of milliseconds');
     this.inFlight = new AdaptiveInFlightLimit({
       max: maxInFlight,
@@ -287,6 +282,12 @@ export class RequestExecutor {
     for (const secret of [...this.secrets, credential]) if (secret !== '') message = message.split(secret).join('<redacted>');
     return message.length > MAX_SERVICE_MESSAGE_LENGTH ? `${message.slice(0, MAX_SERVICE_MESSAGE_LENGTH)}...` : message;
   }
+}
+
+/** A count setting (calls, sockets): a whole number of at least 1, or a ServiceRuleError naming it. */
+function wholeNumberSetting(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new ServiceRuleError(name, 'must be a whole number >= 1');
+  return value;
 }
 
 function headerString(value: unknown): string | undefined {
